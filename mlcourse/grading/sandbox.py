@@ -1,0 +1,360 @@
+"""Run a student's cells and one exercise's probes in a forked child process.
+
+The grading worker (worker.py) never runs student code itself. For each
+exercise it forks a child that
+
+1. sends its stdout/stderr to a sink that keeps at most `output_bytes` bytes
+   (and sends file descriptors 1 and 2 to /dev/null, for C-level output),
+2. replays the student's earlier cells and runs this exercise's cell in the
+   IPython shell it inherited from the worker (so magics work),
+3. fetches the student's object by name and runs `framework.run_probes` on
+   the exercise's cases *without* their expected answers,
+4. sends a message after every step back through a pipe (length-prefixed
+   pickles of plain data), then exits with os._exit.
+
+The worker reads the messages with a time limit per step. If the child
+hangs, it is killed; if it dies (os._exit, a segfault, out of memory), the
+messages received so far say how far it got. Whatever the child sends is
+treated as hostile: the worker unpickles it with a whitelist (numbers,
+strings, containers and NumPy arrays only) and judges it with cases it
+computed itself, in a process the student's code never touched.
+
+This isolates mistakes and ordinary mischief; it is not a security sandbox
+against a determined attacker (run untrusted code in a container).
+"""
+import dataclasses
+import gc
+import io
+import os
+import pickle
+import select
+import signal
+import struct
+import sys
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mlcourse.grading import framework
+
+MAX_MESSAGE_BYTES = 256 * 2**20     # a larger message from a child is refused
+PLAIN_SCALARS = (type(None), bool, int, float, complex, str, bytes, np.generic)
+
+
+# ---------------------------------------------------------------- output cap
+
+class ByteCappedWriter(io.TextIOBase):
+    """A text sink that keeps the first `limit` bytes (UTF-8) and counts all of them."""
+
+    def __init__(self, limit):
+        self.limit, self.kept, self.count = limit, bytearray(), 0
+
+    def write(self, s):
+        data = str(s).encode("utf-8", "replace")
+        room = self.limit - len(self.kept)
+        if room > 0:
+            self.kept += data[:room]
+        self.count += len(data)
+        return len(s)
+
+    def writable(self):
+        return True
+
+    @property
+    def truncated(self):
+        return self.count > self.limit
+
+
+# ---------------------------------------------------------------- messages
+
+def send(fd, message):
+    """Write one length-prefixed pickle to the pipe."""
+    data = pickle.dumps(message, protocol=4)
+    view = memoryview(struct.pack("!Q", len(data)) + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """Unpickles numbers, strings, containers and NumPy arrays; refuses everything else."""
+
+    ALLOWED = {
+        ("numpy", "ndarray"), ("numpy", "dtype"),
+        ("numpy._core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "scalar"),
+        ("numpy.core.multiarray", "_reconstruct"), ("numpy.core.multiarray", "scalar"),
+        ("builtins", "complex"), ("builtins", "set"), ("builtins", "frozenset"),
+    }
+
+    def find_class(self, module, name):
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"refused to load {module}.{name}")
+        return super().find_class(module, name)
+
+
+def safe_loads(data):
+    return _PlainUnpickler(io.BytesIO(data)).load()
+
+
+class MessageReader:
+    """Reads length-prefixed messages from a pipe, waiting at most until a deadline."""
+
+    def __init__(self, fd):
+        self.fd, self.buffer, self.eof = fd, bytearray(), False
+
+    def _next_frame(self):
+        if len(self.buffer) < 8:
+            return None
+        (size,) = struct.unpack("!Q", self.buffer[:8])
+        if size > MAX_MESSAGE_BYTES:
+            raise ValueError(f"message of {size} bytes is too large")
+        if len(self.buffer) < 8 + size:
+            return None
+        frame = bytes(self.buffer[8:8 + size])
+        del self.buffer[:8 + size]
+        return frame
+
+    def read(self, deadline):
+        """The next message; None at end of file; raises TimeoutError at the deadline."""
+        while True:
+            frame = self._next_frame()
+            if frame is not None:
+                return safe_loads(frame)
+            if self.eof:
+                return None
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            ready, _, _ = select.select([self.fd], [], [], remaining)
+            if ready:
+                chunk = os.read(self.fd, 1 << 20)
+                if chunk:
+                    self.buffer += chunk
+                else:
+                    self.eof = True
+
+
+# ---------------------------------------------------------------- what came back
+
+@dataclass
+class CellRun:
+    """One student cell as run by a child: its error (if any) and how much it printed."""
+    index: int
+    error: str = ""
+    output_bytes: int = 0
+
+
+@dataclass
+class ChildRun:
+    """Everything the worker learned from one child.
+
+    ending: 'finished', 'timeout' (a step exceeded the cell time limit),
+    'deadline' (the submission time limit), 'crashed' (the process died) or
+    'garbled' (it sent something the worker refused to read).
+    """
+    cells: list = field(default_factory=list)    # CellRun, in the order run
+    stuck_at: object = None    # the step running when the child was stopped: cell index or "probes"
+    found: bool = False        # the student's object exists after running the cells
+    reference: str = ""        # the object is the course's reference (its qualified name)
+    outcomes: list = None      # framework.Outcome per case (None when probes did not finish)
+    probe_crash: str = ""      # the probes raised SystemExit/KeyboardInterrupt/... (the text)
+    ending: str = "finished"
+    detail: str = ""           # e.g. "signal 11, SIGSEGV" or "exit code 1"
+    output_bytes: int = 0      # bytes printed by the exercise's own cell and its probes
+
+
+# ---------------------------------------------------------------- the child
+
+def _plain(value, depth=0):
+    """True if `value` is plain data the worker may receive (no functions, no objects)."""
+    if depth > 20:
+        return False
+    if isinstance(value, PLAIN_SCALARS):
+        return True
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind != "O" and value.dtype.fields is None
+    if isinstance(value, (tuple, list, set, frozenset)):
+        return all(_plain(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return all(_plain(k, depth + 1) and _plain(v, depth + 1) for k, v in value.items())
+    return False
+
+
+def _outcome_tuple(outcome):
+    """An Outcome as a tuple of plain data; non-plain return values become an 'error'."""
+    value = outcome.value
+    if outcome.kind == "ok" and not (_plain(value) and _exact_types(value)):
+        kind = type(value)
+        return ("error", None,
+                f"your function returned a {kind.__module__}.{kind.__qualname__}, which the "
+                "grader cannot check: return numbers, NumPy arrays, tuples, lists or dicts",
+                (), int(outcome.printed))
+    return (str(outcome.kind), value if outcome.kind == "ok" else None, str(outcome.error),
+            tuple(str(n) for n in outcome.changed_inputs), int(outcome.printed))
+
+
+def _exact_types(value, depth=0):
+    """Containers must be exactly list/tuple/dict/set (a subclass could pickle itself oddly)."""
+    if depth > 20:
+        return False
+    if isinstance(value, np.ndarray):
+        return type(value) is np.ndarray
+    if isinstance(value, PLAIN_SCALARS):
+        return type(value) in (type(None), bool, int, float, complex, str, bytes) or \
+            isinstance(value, np.generic)
+    if type(value) in (tuple, list, set, frozenset):
+        return all(_exact_types(v, depth + 1) for v in value)
+    if type(value) is dict:
+        return all(_exact_types(k, depth + 1) and _exact_types(v, depth + 1)
+                   for k, v in value.items())
+    return False
+
+
+def _short(exc):
+    return framework._short_error(exc)
+
+
+def _without_answers(cases):
+    """The cases as the child needs them: arguments and probes, no expected answers."""
+    return [dataclasses.replace(c, expected=None, judge=None) for c in cases]
+
+
+def _child_main(fd, shell, cells, ex, output_bytes):
+    """Body of the forked child. Never returns: always ends in os._exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        sink = ByteCappedWriter(output_bytes)
+        sys.stdout = sys.stderr = sink
+        for index, source in cells:
+            before = sink.count
+            result = shell.run_cell(source, store_history=False)
+            error = result.error_before_exec or result.error_in_exec
+            send(fd, ("cell", index, _short(error) if error else "", sink.count - before))
+        obj = shell.user_ns.get(ex.name, _MISSING)
+        if obj is _MISSING:
+            send(fd, ("missing",))
+            os._exit(0)
+        module = getattr(obj, "__module__", None) or ""
+        if callable(obj) and module.split(".")[0] == "mlcourse":
+            send(fd, ("reference", f"{module}.{getattr(obj, '__qualname__', ex.name)}"))
+            os._exit(0)
+        send(fd, ("found",))
+        cases = _without_answers(framework.make_cases(ex))
+        gc.collect()
+        before = sink.count
+        try:
+            outcomes = framework.run_probes(ex, obj, cases)
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt, MemoryError, ...
+            send(fd, ("probe_crash", _short(exc), sink.count - before))
+            os._exit(0)
+        send(fd, ("outcomes", [_outcome_tuple(o) for o in outcomes], sink.count - before))
+        os._exit(0)
+    except BaseException:
+        os._exit(70)
+    finally:
+        os._exit(71)
+
+
+_MISSING = object()
+
+
+# ---------------------------------------------------------------- the parent
+
+def _outcomes_from(tuples):
+    """Rebuild framework.Outcome objects from the child's tuples, checking their shape."""
+    outcomes = []
+    for t in tuples:
+        kind, value, error, changed, printed = t
+        if kind not in ("ok", "error", "timeout", "missing"):
+            raise ValueError(f"unknown outcome kind {kind!r}")
+        outcomes.append(framework.Outcome(str(kind), value, str(error),
+                                          tuple(map(str, changed)), int(printed)))
+    return outcomes
+
+
+def _apply(run, message, cells):
+    """Record one message from the child in `run`."""
+    tag = message[0]
+    if tag == "cell":
+        _, index, error, printed = message
+        run.cells.append(CellRun(int(index), str(error), int(printed)))
+        if cells and int(index) == cells[-1][0]:
+            run.output_bytes += int(printed)
+    elif tag == "found":
+        run.found = True
+    elif tag == "reference":
+        run.reference = str(message[1])
+    elif tag == "probe_crash":
+        run.found = True
+        run.probe_crash = str(message[1])
+        run.output_bytes += int(message[2])
+    elif tag == "outcomes":
+        run.found = True
+        run.outcomes = _outcomes_from(message[1])
+        run.output_bytes += int(message[2])
+    elif tag != "missing":
+        raise ValueError(f"unknown message {tag!r}")
+
+
+def _describe_status(status):
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = "unknown signal"
+        return f"signal {number}, {name}"
+    return f"exit code {os.WEXITSTATUS(status)}"
+
+
+def run_exercise(shell, cells, ex, *, cell_timeout, deadline, output_bytes):
+    """Fork a child that runs `cells` [(index, source), ...] then probes `ex`; return a ChildRun.
+
+    Each step (a cell, or the probes) may take `cell_timeout` seconds; the
+    whole child must end by `deadline` (time.monotonic()).
+    """
+    read_fd, write_fd = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_fd)
+        _child_main(write_fd, shell, cells, ex, output_bytes)
+    os.close(write_fd)
+    run = ChildRun()
+    reader = MessageReader(read_fd)
+    steps = [index for index, _ in cells] + ["probes"]
+    try:
+        while True:
+            step_deadline = min(time.monotonic() + cell_timeout, deadline)
+            try:
+                message = reader.read(step_deadline)
+            except TimeoutError:
+                run.ending = "timeout" if step_deadline < deadline else "deadline"
+                os.kill(pid, signal.SIGKILL)
+                break
+            except (ValueError, pickle.UnpicklingError, EOFError, TypeError) as exc:
+                run.ending, run.detail = "garbled", _short(exc)
+                os.kill(pid, signal.SIGKILL)
+                break
+            if message is None:
+                break
+            try:
+                _apply(run, message, cells)
+            except (ValueError, TypeError, IndexError) as exc:
+                run.ending, run.detail = "garbled", _short(exc)
+                os.kill(pid, signal.SIGKILL)
+                break
+    finally:
+        os.close(read_fd)
+        _, status = os.waitpid(pid, 0)
+    finished = run.outcomes is not None or run.probe_crash or run.reference or \
+        (len(run.cells) == len(cells) and not run.found and reader.eof)
+    if run.ending == "finished" and not (finished and os.WIFEXITED(status)
+                                         and os.WEXITSTATUS(status) == 0):
+        run.ending, run.detail = "crashed", _describe_status(status)
+    if run.ending != "finished":
+        run.stuck_at = steps[min(len(run.cells), len(cells))]
+    return run
