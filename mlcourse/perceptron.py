@@ -52,8 +52,16 @@ def perceptron_update(w, b, x, y, lr=1.0):
     w = as_vector(w, "w")
     x = as_vector(x, "x", size=w.shape[0])
     y = int(as_labels([y], "y")[0])
-    error = y - int(x @ w + as_scalar(b, "b") >= 0)
-    return w + lr * error * x, float(b) + lr * error
+    w_new, b_new = _rule(w, as_scalar(b, "b"), x, y, as_scalar(lr, "lr"))
+    return w_new.copy(), float(b_new)    # a new array even when nothing changed
+
+
+def _rule(w, b, x, y, lr):
+    """Rosenblatt's rule without input checks (for the training loop); returns (w, b)."""
+    error = y - int(x @ w + b >= 0)
+    if error == 0:
+        return w, b
+    return w + lr * error * x, b + lr * error
 
 
 def perceptron_fit(X, y, lr=1.0, max_epochs=100, w0=None, b0=0.0):
@@ -75,13 +83,14 @@ def perceptron_history(X, y, lr=1.0, max_epochs=100, w0=None, b0=0.0):
     y = as_labels(y, n=X.shape[0])
     w = np.zeros(X.shape[1]) if w0 is None else as_vector(w0, "w0", size=X.shape[1])
     b = as_scalar(b0, "b0")
+    lr = as_scalar(lr, "lr")
     history = [(0, None, w.copy(), b)]
     n_updates = 0
     for epoch in range(1, max_epochs + 1):
         mistakes = 0
         for i in range(X.shape[0]):
-            w_new, b_new = perceptron_update(w, b, X[i], y[i], lr)
-            if b_new != b or np.any(w_new != w):
+            w_new, b_new = _rule(w, b, X[i], y[i], lr)
+            if w_new is not w:
                 w, b = w_new, b_new
                 n_updates += 1
                 mistakes += 1

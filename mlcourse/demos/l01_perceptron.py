@@ -80,3 +80,13 @@ class PerceptronStepper(FigureDemo):
         where = "initial weights" if index is None else f"epoch {epoch}, example {index}"
         return (f"<b>update {step}</b> ({where}): w = ({w[0]:+.2f}, {w[1]:+.2f}), "
                 f"b = {b:+.2f}; training errors: {errors} of {len(y)}")
+
+
+def perceptron_stepper():
+    """The lecture's demo with its default data: separable blobs and noisy XOR."""
+    from mlcourse import data
+    return PerceptronStepper({"separable": data.make_blobs(n=40, margin=1.0, seed=1),
+                              "XOR": data.make_xor(n=40, noise=0.15, seed=2)}, max_epochs=10)
+
+
+DEMOS = {"perceptron_stepper": perceptron_stepper}
