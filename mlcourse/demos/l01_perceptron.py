@@ -39,39 +39,57 @@ class PerceptronStepper(FigureDemo):
         back.on_click(lambda _: self._move(-1))
         forward.on_click(lambda _: self._move(+1))
         super().__init__({"data": self.data, "step": self.step, "back": back, "forward": forward})
-        self.data.observe(self._on_data, names="value")
-        self._artists = None
+        self._draw_static()
         self._on_data()
 
     def _move(self, delta):
         self.step.value = int(np.clip(self.step.value + delta, self.step.min, self.step.max))
 
+    def _draw_static(self):
+        """Scatter every data set once (switching data only toggles visibility)."""
+        ax, pad = self.ax, 0.5
+        self.scatters, self.limits = {}, {}
+        for name, (X, y, _) in self.runs.items():
+            self.scatters[name] = [
+                ax.scatter(*X[y == label].T, marker=marker, c=colour, label=f"class {label}", s=30)
+                for label, marker, colour in [(0, "o", "tab:blue"), (1, "s", "tab:orange")]]
+            self.limits[name] = ((X[:, 0].min() - pad, X[:, 0].max() + pad),
+                                 (X[:, 1].min() - pad, X[:, 1].max() + pad))
+        ax.set(xlabel="$x_1$", ylabel="$x_2$", title=" ")
+        (self.line,) = ax.plot([], [], "k-", lw=2, label="boundary $w^T x + b = 0$")
+        (self.current,) = ax.plot([], [], "o", ms=14, mfc="none", mec="tab:red", mew=2,
+                                  label="example that caused the update")
+        first = self.scatters[next(iter(self.runs))]
+        ax.legend(handles=first + [self.line, self.current], loc="upper left", fontsize=8)
+        self.animate(self.line, self.current, ax.title)   # only these change from step to step
+
+    def background_key(self):
+        return self.data.value
+
+    def changed(self, name):
+        if name == "data":
+            self._on_data()
+        else:
+            self.refresh()
+
     def _on_data(self, change=None):
-        X, y, history = self.runs[self.data.value]
-        ax = self.ax
-        ax.clear()
-        for label, marker, colour in [(0, "o", "tab:blue"), (1, "s", "tab:orange")]:
-            ax.scatter(*X[y == label].T, marker=marker, c=colour, label=f"class {label}", s=30)
-        pad = 0.5
-        self.xlim = (X[:, 0].min() - pad, X[:, 0].max() + pad)
-        self.ylim = (X[:, 1].min() - pad, X[:, 1].max() + pad)
-        ax.set(xlim=self.xlim, ylim=self.ylim, xlabel="$x_1$", ylabel="$x_2$")
-        (line,) = ax.plot([], [], "k-", lw=2, label="boundary $w^T x + b = 0$")
-        (current,) = ax.plot([], [], "o", ms=14, mfc="none", mec="tab:red", mew=2,
-                             label="example that caused the update")
-        ax.legend(loc="upper left", fontsize=8)
-        self._artists = (line, current)
+        name = self.data.value
+        for other, artists in self.scatters.items():
+            for artist in artists:
+                artist.set_visible(other == name)
+        self.xlim, self.ylim = self.limits[name]
+        self.ax.set(xlim=self.xlim, ylim=self.ylim)
         old = self.step.value
         with self.step.hold_trait_notifications():
             self.step.value = 0
-            self.step.max = len(history) - 1
+            self.step.max = len(self.runs[name][2]) - 1
         if old == 0:           # no value change, so no notification: redraw by hand
             self.refresh()
 
     def draw(self, data, step):
         X, y, history = self.runs[data]
         epoch, index, w, b = history[step]
-        line, current = self._artists
+        line, current = self.line, self.current
         segment = boundary_segment(w, b, self.xlim, self.ylim)
         line.set_data(*(segment if segment is not None else ([], [])))
         current.set_data(*(([X[index, 0]], [X[index, 1]]) if index is not None else ([], [])))
