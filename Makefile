@@ -33,8 +33,8 @@ setup: $(STAMP)
 
 $(STAMP): pyproject.toml requirements/constraints.txt requirements/nodeps.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install -q -c requirements/constraints.txt -e ".[test]"
-	$(PIP) install -q --no-deps -r requirements/nodeps.txt
+	$(PIP) install -qq -c requirements/constraints.txt -e ".[test]"
+	$(PIP) install -qq --no-deps -r requirements/nodeps.txt
 	$(PY) -m ipykernel install --sys-prefix --name mlcourse --display-name "Python 3 (mlcourse)" \
 	    --env OPENBLAS_NUM_THREADS 1 --env OMP_NUM_THREADS 1 --env MKL_NUM_THREADS 1 >/dev/null
 	touch $(STAMP)
@@ -48,7 +48,7 @@ nbgrader-env: $(NBG_STAMP)
 
 $(NBG_STAMP): requirements/nbgrader.txt
 	test -x $(NBG_VENV)/bin/python || $(PYTHON) -m venv $(NBG_VENV)
-	$(NBG_VENV)/bin/python -m pip install -q -r requirements/nbgrader.txt
+	$(NBG_VENV)/bin/python -m pip install -qq -r requirements/nbgrader.txt
 	touch $(NBG_STAMP)
 
 build: setup

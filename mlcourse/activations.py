@@ -6,7 +6,10 @@ element by element -- except `softmax`, `log_softmax` and `sparsemax`, which
 work along the last axis (one row = one example's scores).
 
 Numerical stability is the theme of this module: exp(1000) overflows, so each
-formula is rewritten to only ever exponentiate numbers <= 0.
+formula is rewritten to only ever exponentiate numbers <= 0. exp(-1000) then
+underflows to 0.0, which is the right answer: those underflows are silenced
+with np.errstate(under="ignore"), so the functions run cleanly even inside
+np.errstate(all="raise").
 """
 import numpy as np
 

@@ -50,9 +50,8 @@ _ALLOWED = {("softmax", "cross_entropy"), ("sigmoid", "binary_cross_entropy"),
 def _floats(a, name, ndim):
     """A finite float array with `ndim` dimensions; float32 stays float32, anything
     else becomes float64. Never copies a float array unnecessarily."""
-    arr = np.asarray(a) if isinstance(a, np.ndarray) else a
-    dtype = np.float32 if getattr(arr, "dtype", None) == np.float32 else np.float64
-    arr = as_array(arr, name, dtype=dtype)
+    dtype = np.float32 if getattr(a, "dtype", None) == np.float32 else np.float64
+    arr = as_array(a, name, dtype=dtype)
     if arr.ndim != ndim:
         shape = {1: "(n,)", 2: "(n, p)"}[ndim]
         raise ValueError(f"{name} must be a {ndim}-D array of shape {shape}; "
@@ -373,17 +372,74 @@ def _output_inplace(Z, output):
         expit(Z, out=Z)
 
 
-def _make_buffers(m, sizes, dtype):
-    return {
-        "X": np.empty((m, sizes[0]), dtype),
-        "Y": np.empty((m, sizes[-1]), dtype),
-        "out": np.empty((m, sizes[-1]), dtype),
-        "A": [np.empty((m, k), dtype) for k in sizes[1:]],        # Z_l, then A_l in place
-        "dA": [np.empty((m, k), dtype) for k in sizes[1:-1]],     # δ of hidden layers
-        "tmp": [np.empty((m, k), dtype) for k in sizes[1:-1]],
-        "dW": [np.empty((a, b), dtype) for a, b in zip(sizes[:-1], sizes[1:])],
-        "db": [np.empty(k, dtype) for k in sizes[1:]],
-    }
+def _make_step(Ws, bs, m, hidden, output, loss, lr, decay):
+    """Buffers for mini-batches of m rows and a function step() doing one SGD update
+    of Ws, bs in place from the batch in Xb (inputs) and Yb (targets).
+
+    The output error is computed already multiplied by lr, D = lr δ_L, so that
+    every gradient below is lr * gradient and the update is a plain subtraction.
+    Views (A_prev.T, W.T) are made once here: the buffers and weights are only
+    ever modified in place, so the views stay valid.
+    """
+    dtype, L = Ws[0].dtype, len(Ws)
+    sizes = [Ws[0].shape[0]] + [W.shape[1] for W in Ws]
+    K = sizes[-1]
+    Xb = np.empty((m, sizes[0]), dtype)
+    Yb = np.empty((m, K), dtype)
+    Zs = [np.empty((m, k), dtype) for k in sizes[1:]]     # Z_l, then A_l in place
+    P, col, T = Zs[-1], np.empty((m, 1), dtype), np.empty((m, K), dtype)
+    f_hidden, d_hidden = _hidden_inplace(hidden)
+    hidden_layers = [(Ws[l], bs[l], Zs[l]) for l in range(L - 1)]
+    W_out, b_out, A_last = Ws[-1], bs[-1], (Zs[-2] if L > 1 else Xb)
+    back = []                                             # from the last layer to the first
+    for l in range(L - 1, -1, -1):
+        A_prev = Xb if l == 0 else Zs[l - 1]
+        dA = np.empty((m, sizes[l]), dtype) if l > 0 else None
+        tmp = np.empty((m, sizes[l]), dtype) if l > 0 else None
+        back.append((A_prev, A_prev.T, Ws[l], Ws[l].T, bs[l],
+                     np.empty((sizes[l], sizes[l + 1]), dtype), np.empty(sizes[l + 1], dtype),
+                     dA, tmp))
+    c = 2.0 * lr / (m * K) if loss == "mse" else lr / m
+    dot, reduce_add, reduce_max = np.dot, np.add.reduce, np.maximum.reduce
+
+    def step():
+        A = Xb
+        for W, b, Z in hidden_layers:                     # forward
+            dot(A, W, out=Z)
+            Z += b
+            f_hidden(Z)
+            A = Z
+        dot(A_last, W_out, out=P)
+        np.add(P, b_out, out=P)                           # (P is a closure buffer: no P += ...)
+        if output == "softmax":                           # P = softmax(Z_L), stably
+            reduce_max(P, axis=1, keepdims=True, out=col)
+            np.subtract(P, col, out=P)
+            np.exp(P, out=P)
+            reduce_add(P, axis=1, keepdims=True, out=col)
+            np.divide(P, col, out=P)
+        elif output == "sigmoid":
+            expit(P, out=P)
+            if loss == "mse":                             # σ'(Z_L) = A (1 - A)
+                np.subtract(1, P, out=T)
+                np.multiply(T, P, out=T)
+        D = P                                             # D = lr δ_L, overwriting P
+        D -= Yb
+        D *= c
+        if loss == "mse" and output == "sigmoid":
+            D *= T
+        for A_prev, A_prev_T, W, W_T, b, dW, db, dA, tmp in back:   # backward + update
+            dot(A_prev_T, D, out=dW)
+            reduce_add(D, axis=0, out=db)
+            if dA is not None:
+                dot(D, W_T, out=dA)                       # uses W before its update
+                d_hidden(dA, A_prev, tmp)
+                D = dA
+            if decay != 1.0:
+                W *= decay
+            W -= dW
+            b -= db
+
+    return Xb, Yb, step
 
 
 def _evaluate(Ws, bs, X, Y, labels, hidden, output, loss, chunk=10000):
@@ -482,9 +538,7 @@ def sgd_train(params, X, y, *, epochs, batch_size, lr, l2=0.0, hidden="relu",
     Ws = [W.copy() for W, _ in params]                    # private copies, updated in place
     bs = [b.copy() for _, b in params]
     L = len(Ws)
-    f_hidden, d_hidden = _hidden_inplace(hidden)
     decay = 1.0 - lr * l2 / n
-    buffers = {}
     history = {"train_loss": [], "train_accuracy": []} if monitor_train else {}
     if has_val:
         history["val_loss"], history["val_accuracy"] = [], []
@@ -492,61 +546,25 @@ def sgd_train(params, X, y, *, epochs, batch_size, lr, l2=0.0, hidden="relu",
         history["val_accuracy_steps"] = []
     penalty = (lambda: l2 / (2 * n) * sum(float(np.sum(W.astype(np.float64) ** 2))
                                           for W in Ws)) if l2 else (lambda: 0.0)
-    step = 0
+    steps = {}                                            # batch size -> (Xb, Yb, step)
+    n_steps = 0
+    take = np.take
     with np.errstate(over="ignore", under="ignore"):       # exp overflow -> σ = 0 exactly
         for epoch in range(int(epochs)):
             perm = rng.permutation(n)
             for start in range(0, n, batch_size):
                 idx = perm[start:start + batch_size]
                 m = idx.shape[0]
-                buf = buffers.get(m)
-                if buf is None:
-                    buf = buffers[m] = _make_buffers(m, sizes, dtype)
-                Xb, Yb, As, dAs, tmps = buf["X"], buf["Y"], buf["A"], buf["dA"], buf["tmp"]
-                np.take(X, idx, axis=0, out=Xb, mode="clip")
-                np.take(Y, idx, axis=0, out=Yb, mode="clip")
-                # forward: As[l] holds Z_l, then A_l (in place)
-                A = Xb
-                for l in range(L):
-                    np.dot(A, Ws[l], out=As[l])
-                    As[l] += bs[l]
-                    A = As[l]
-                    if l < L - 1:
-                        f_hidden(A)
-                _output_inplace(A, output)
-                # output error, already multiplied by lr: D = lr * δ_L
-                D = A
-                if loss == "mse":
-                    if output == "sigmoid":                 # σ'(Z) = A (1 - A), before D overwrites A
-                        T = buf["out"]
-                        np.subtract(1, A, out=T)
-                        T *= A
-                    D -= Yb
-                    D *= 2.0 * lr / (m * K)
-                    if output == "sigmoid":
-                        D *= T
-                else:
-                    D -= Yb
-                    D *= lr / m
-                # backward + update, layer by layer (dA uses W before its update)
-                for l in range(L - 1, -1, -1):
-                    A_prev = Xb if l == 0 else As[l - 1]
-                    dW = buf["dW"][l]
-                    np.dot(A_prev.T, D, out=dW)
-                    db = np.add.reduce(D, axis=0, out=buf["db"][l])
-                    if l > 0:
-                        dA = dAs[l - 1]
-                        np.dot(D, Ws[l].T, out=dA)
-                        d_hidden(dA, A_prev, tmps[l - 1])
-                        D = dA
-                    if l2:
-                        Ws[l] *= decay
-                    Ws[l] -= dW
-                    bs[l] -= db
-                step += 1
-                if eval_every is not None and step % eval_every == 0:
+                if m not in steps:
+                    steps[m] = _make_step(Ws, bs, m, hidden, output, loss, lr, decay)
+                Xb, Yb, step = steps[m]
+                take(X, idx, axis=0, out=Xb, mode="clip")
+                take(Y, idx, axis=0, out=Yb, mode="clip")
+                step()
+                n_steps += 1
+                if eval_every is not None and n_steps % eval_every == 0:
                     history["val_accuracy_steps"].append(
-                        (step, _evaluate(Ws, bs, Xv, Yv, labels_v, hidden, output, loss)[1]))
+                        (n_steps, _evaluate(Ws, bs, Xv, Yv, labels_v, hidden, output, loss)[1]))
             if monitor_train:
                 tl, ta = _evaluate(Ws, bs, X, Y, labels, hidden, output, loss)
                 history["train_loss"].append(float(tl + penalty()))
@@ -560,3 +578,75 @@ def sgd_train(params, X, y, *, epochs, batch_size, lr, l2=0.0, hidden="relu",
                 if callback(epoch, snapshot, {k: list(v) for k, v in history.items()}):
                     break
     return [(W, b) for W, b in zip(Ws, bs)], history
+
+
+# ------------------------------------------------------------------ scikit-learn-style wrapper
+
+class MLPClassifier:
+    """A small scikit-learn-style classifier around init_params + sgd_train.
+
+    Layer sizes are [n_features, *hidden_sizes, n_classes] (n_classes = max(y) + 1);
+    activation: hidden activation; output: "softmax" (cross-entropy) or "sigmoid"
+    (one sigmoid unit per class, binary cross-entropy, Nielsen ch. 3);
+    lr, l2, batch_size, epochs: as in sgd_train; init: initializer name;
+    seed: int seeding both the initialization and the shuffling; dtype: "float64"
+    or "float32". __init__ only stores the settings; fit does the work and sets
+    params_, history_, classes_ and n_features_in_.
+    """
+
+    def __init__(self, hidden_sizes=(30,), activation="sigmoid", output="softmax", lr=0.1,
+                 l2=0.0, batch_size=10, epochs=10, init="glorot_uniform", seed=0,
+                 dtype="float64"):
+        self.hidden_sizes = hidden_sizes
+        self.activation = activation
+        self.output = output
+        self.lr = lr
+        self.l2 = l2
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.init = init
+        self.seed = seed
+        self.dtype = dtype
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.endswith("_"))
+        return f"MLPClassifier({args})"
+
+    def fit(self, X, y, X_val=None, y_val=None):
+        """Train on X (n, p) with labels y (n,) in {0, ..., K-1}. Returns self."""
+        if self.output not in ("softmax", "sigmoid"):
+            raise ValueError(f"output must be 'softmax' or 'sigmoid'; got {self.output!r}")
+        X = _floats(X, "X", 2)
+        y_arr = np.asarray(y)
+        numeric = y_arr.size and y_arr.dtype.kind in "biuf" and np.all(np.isfinite(y_arr))
+        n_classes = max(2, int(np.max(y_arr)) + 1) if numeric else 2
+        y_arr = as_labels(y_arr, "y", n=X.shape[0], classes=n_classes)
+        rng = np.random.default_rng(self.seed)
+        sizes = [X.shape[1], *[int(h) for h in self.hidden_sizes], n_classes]
+        params = init_params(sizes, rng, self.init, np.dtype(self.dtype))
+        self.params_, self.history_ = sgd_train(
+            params, X.astype(self.dtype, copy=False), y_arr, epochs=self.epochs,
+            batch_size=self.batch_size, lr=self.lr, l2=self.l2, hidden=self.activation,
+            output=self.output, rng=rng, X_val=X_val, y_val=y_val)
+        self.classes_ = np.arange(n_classes)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def _check_fitted(self):
+        if not hasattr(self, "params_"):
+            raise RuntimeError("this MLPClassifier is not fitted yet: call fit(X, y) first")
+
+    def predict_proba(self, X):
+        """Network outputs (n, K): class probabilities (softmax) or per-class sigmoids."""
+        self._check_fitted()
+        return forward(self.params_, X, self.activation, self.output)[0]
+
+    def predict(self, X):
+        """Predicted classes (n,): argmax of the outputs."""
+        self._check_fitted()
+        return predict(self.params_, X, self.activation, self.output)
+
+    def score(self, X, y):
+        """Accuracy on (X, y): a float in [0, 1]."""
+        self._check_fitted()
+        return accuracy(self.params_, X, y, self.activation, self.output)

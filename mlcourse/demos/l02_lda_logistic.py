@@ -123,6 +123,9 @@ class LdaVsLogistic(FigureDemo):
     # ---------------------------------------------------------------- figure
     def _setup_axes(self):
         ax, bx = self.axes
+        grid = self.fig.add_gridspec(1, 2, width_ratios=(1.7, 1.0))
+        ax.set_subplotspec(grid[0])
+        bx.set_subplotspec(grid[1])
         self.points = [ax.scatter([], [], s=14, marker=m, c=c, edgecolors="k", linewidths=0.3,
                                   alpha=0.7, label=f"class {k}")
                        for k, (m, c) in enumerate([("o", "tab:blue"), ("s", "tab:orange")])]
@@ -132,19 +135,18 @@ class LdaVsLogistic(FigureDemo):
                                       label="Bayes boundary P = 0.5")
         ax.set(xlim=(-self.lim, self.lim), ylim=(-self.lim, self.lim), xlabel="$x_1$",
                ylabel="$x_2$", aspect="equal")
-        ax.legend(loc="upper left", fontsize=7, framealpha=0.9)
         self.levels = [0.1, 0.3, 0.7, 0.9]
-        self.norm = Normalize(0.0, 1.0)
-        self.fig.colorbar(ScalarMappable(self.norm, "viridis"), ax=ax, ticks=self.levels,
+        self.fig.colorbar(ScalarMappable(Normalize(0.0, 1.0), "viridis"), ax=ax, ticks=self.levels,
                           label="contours of $P(y=1\\mid x)$", shrink=0.8)
         self.contours = []
         names = ["Bayes", "LDA", "logistic\nregression"]
         self.bars = bx.barh(names, [0, 0, 0], color=["tab:purple", "tab:red", "0.3"],
                             hatch=["", "//", ".."], edgecolor="k")
         self.bar_text = [bx.text(0, i, "", va="center", fontsize=9) for i in range(3)]
-        bx.set(xlim=(0, 0.6), xlabel="error rate on the clean model",
+        bx.set(xlim=(0, 0.5), ylim=(4.6, -0.6), xlabel="error rate on the clean model",
                title="Error rates")
-        bx.invert_yaxis()
+        bx.legend(handles=[*self.points, self.bayes_proxy, self.lda_line, self.lr_line],
+                  loc="lower right", fontsize=8)
         # Blitting: these artists change on every refresh and are drawn over a cached
         # background (one per scenario: the title depends on it); the contour sets are
         # re-created on each refresh and appended to the same list.
@@ -181,7 +183,7 @@ class LdaVsLogistic(FigureDemo):
             c.remove()
         post = bayes_posterior(self.grid, *args).reshape(self.xx.shape)
         thin = ax.contour(self.xx, self.yy, post, levels=self.levels, cmap="viridis",
-                          norm=self.norm, linewidths=1.0)
+                          vmin=0.0, vmax=1.0, linewidths=1.0)
         half = ax.contour(self.xx, self.yy, post, levels=[0.5], colors="tab:purple",
                           linestyles=":", linewidths=2.2)
         self.contours = [thin, half]

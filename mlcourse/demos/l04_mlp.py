@@ -8,6 +8,7 @@ Changing any control re-initializes the network.
 """
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.ticker import FormatStrFormatter
 
 from mlcourse import data, nn
 from mlcourse.demos.base import FigureDemo
@@ -73,6 +74,9 @@ class Playground(FigureDemo):
                          figsize=(9.0, 3.8), dpi=72, ncols=2)
         self._build_artists()
         self._config, self.status = None, ""
+        for name in self.datasets:        # draw and cache each data set's background once
+            self.draw(**{**self.values(), "data": name})
+            self.render()
         self.refresh()
 
     # ---------------------------------------------------------------- artists
@@ -84,6 +88,8 @@ class Playground(FigureDemo):
                                   label=f"class {k} (training)")
                        for k, (m, c) in enumerate([("o", "tab:blue"), ("s", "tab:orange")])]
         ax.set(xlabel="$x_1$", ylabel="$x_2$")
+        for axis in (ax.xaxis, ax.yaxis):      # same label widths for every data set: the
+            axis.set_major_formatter(FormatStrFormatter("%.1f"))   # layout is computed once
         ax.legend(loc="upper right", fontsize=7, framealpha=0.8)
         self.fig.colorbar(self.image, ax=ax, label="P(class 1 | x)", fraction=0.05)
         (self.train_line,) = ax_loss.plot([], [], color="tab:blue", marker="o", markevery=10,
@@ -93,10 +99,9 @@ class Playground(FigureDemo):
         ax_loss.set(xlabel="epoch", ylabel="cross-entropy", title="Loss")
         ax_loss.legend(loc="upper right", fontsize=8)
         ax_loss.grid(True, alpha=0.3)
-        ax.set_title(" ", fontsize=10)
-        # Only these change between refreshes; axes, ticks, legends and the colorbar are a
-        # cached background per (data set, loss-axis limits): see background_key.
-        self.animate(self.image, *self.points, self.train_line, self.test_line, ax.title)
+        # Only these change between refreshes; axes, ticks, titles, legends and the colorbar
+        # are a cached background per (data set, loss-axis limits): see background_key.
+        self.animate(self.image, *self.points, self.train_line, self.test_line)
         self._limits = None
 
     def background_key(self):
@@ -120,7 +125,7 @@ class Playground(FigureDemo):
         self.status = ""
         extent, _ = self.grids[name]
         self.image.set_extent(extent)
-        self.axes[0].set(xlim=extent[:2], ylim=extent[2:])
+        self.axes[0].set(xlim=extent[:2], ylim=extent[2:], title=f"{name}: P(class 1 | x)")
         for k, points in enumerate(self.points):
             points.set_offsets(X[y == k])
 
@@ -187,7 +192,6 @@ class Playground(FigureDemo):
             self._limits = (data, xmax, ymax)
         arch = " → ".join(map(str, self.sizes(depth, width)))
         n_params = sum(W.size + b.size for W, b in self.params)
-        self.axes[0].set_title(f"{data}: {arch} ({activation}), epoch {self.epoch}", fontsize=10)
         train_acc = nn.accuracy(self.params, X, y, activation)
         test_acc = nn.accuracy(self.params, Xt, yt, activation)
         text = (f"<b>epoch {self.epoch}</b> · network {arch} ({activation}, {n_params} "

@@ -50,10 +50,13 @@ def graph_layout(root):
     y = np.zeros(len(order))
     for col in range(layer.max(), -1, -1):
         members = np.flatnonzero(layer == col)
-        wish = np.array([np.mean([y[c] + ((m - 1) / 2 - k) * DY for c, k, m in children[i]])
+        # sort by the mean height of the nodes fed, then by input position (first on top)
+        height = np.array([np.mean([y[c] for c, _, _ in children[i]]) if children[i] else 0.0
+                           for i in members])
+        slot = np.array([np.mean([k - (m - 1) / 2 for _, k, m in children[i]])
                          if children[i] else 0.0 for i in members])
-        ranked = members[np.argsort(-wish, kind="stable")]
-        y[ranked] = wish.mean() - (np.arange(len(ranked)) - (len(ranked) - 1) / 2) * DY
+        ranked = members[np.lexsort((slot, -height))]
+        y[ranked] = height.mean() - (np.arange(len(ranked)) - (len(ranked) - 1) / 2) * DY
     return order, np.column_stack([layer * DX, y])
 
 
@@ -253,7 +256,7 @@ def backprop_trace(params, x, label):
     p = softmax(z2)
     delta2 = p - np.eye(len(p))[label]
     dh = delta2 @ W2.T
-    delta1 = (z1 > 0) * dh
+    delta1 = np.where(z1 > 0, dh, 0.0)          # ReLU'(z) = 1[z > 0]
     return {"x": x, "z1": z1, "h": h, "z2": z2, "p": p, "loss": -np.log(p[label]),
             "delta2": delta2, "dW2": np.outer(h, delta2), "db2": delta2, "dh": dh,
             "delta1": delta1, "dW1": np.outer(x, delta1), "db1": delta1}
@@ -302,8 +305,7 @@ class BackpropStepper(FigureDemo):
         super().__init__({"step": self.step, "example": self.example, "back": back,
                           "forward": forward}, figsize=(8.0, 4.2))
         self._build_artists()
-        self.animate(self.band, *self.edge_sets, *[t for col in self.unit_texts for t in col],
-                     self.title)
+        self.animate(self.band, *self.edge_sets, *self.unit_texts[1], *self.unit_texts[2])
         self.refresh()
 
     def _move(self, delta):
@@ -337,7 +339,7 @@ class BackpropStepper(FigureDemo):
             ax.add_collection(lines)
             self.edge_sets.append(lines)
         top = max(len(col) for col in self.unit_xy) / 2
-        ax.set(xlim=(-0.8, self.columns[-1] + 0.8), ylim=(-top - 0.2, top + 0.75))
+        ax.set(xlim=(-0.8, self.columns[-1] + 0.8), ylim=(-top - 0.2, top + 0.4))
         for x, name in zip(self.columns, ["input", "hidden (ReLU)", "output (softmax)"]):
             ax.text(x, top + 0.15, name, ha="center", fontsize=8.5)
         ax.axis("off")
@@ -346,8 +348,7 @@ class BackpropStepper(FigureDemo):
                   loc="lower center", fontsize=7, ncol=2, frameon=False,
                   bbox_to_anchor=(0.5, -0.06))
         self.half_width = w / 2
-        self.title = ax.text(0.5, 1.0, "", transform=ax.transAxes, ha="center", va="top",
-                             fontsize=10)
+        ax.set_title("Backpropagation through a 2-layer MLP, one step at a time", fontsize=10)
 
     def _style_edges(self, lines, M, alpha):
         values = M.ravel()
@@ -384,8 +385,11 @@ class BackpropStepper(FigureDemo):
         self.band.set_x(x_band - self.half_width - 0.05)
         self.band.set_width(2 * self.half_width + 0.1)
         edges = "weight gradients" if step >= 6 else "weights"
-        self.title.set_text(f"{phase} step {step}: {name}   (edges: {edges})")
-        return self._readout(step, t, label)
+        return f"<b>{phase} step {step}: {name}</b> (edges show the {edges})<br>" + \
+            self._readout(step, t, label)
+
+    def background_key(self):
+        return self.example.value             # the input values are drawn in the background
 
     def _readout(self, step, t, label):
         text = {
@@ -402,7 +406,7 @@ class BackpropStepper(FigureDemo):
             9: f"∇b¹ = δ¹ = {_fmt(t['db1'])}; ∇W¹ = outer(x, δ¹), largest |entry| "
                f"{np.abs(t['dW1']).max():.3f}",
         }[step]
-        return f"<b>step {step}</b>: {text}"
+        return text
 
 
 def graph_neuron():

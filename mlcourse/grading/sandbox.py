@@ -156,6 +156,7 @@ class ChildRun:
     stuck_at: object = None    # the step running when the child was stopped: cell index or "probes"
     found: bool = False        # the student's object exists after running the cells
     reference: str = ""        # the object is the course's reference (its qualified name)
+    not_plain: str = ""        # the function returned this type, which is not plain data
     outcomes: list = None      # framework.Outcome per case (None when probes did not finish)
     probe_crash: str = ""      # the probes raised SystemExit/KeyboardInterrupt/... (the text)
     ending: str = "finished"
@@ -181,16 +182,10 @@ def _plain(value, depth=0):
 
 
 def _outcome_tuple(outcome):
-    """An Outcome as a tuple of plain data; non-plain return values become an 'error'."""
-    value = outcome.value
-    if outcome.kind == "ok" and not (_plain(value) and _exact_types(value)):
-        kind = type(value)
-        return ("error", None,
-                f"your function returned a {kind.__module__}.{kind.__qualname__}, which the "
-                "grader cannot check: return numbers, NumPy arrays, tuples, lists or dicts",
-                (), int(outcome.printed))
-    return (str(outcome.kind), value if outcome.kind == "ok" else None, str(outcome.error),
-            tuple(str(n) for n in outcome.changed_inputs), int(outcome.printed))
+    """An Outcome as a tuple of plain data."""
+    return (str(outcome.kind), outcome.value if outcome.kind == "ok" else None,
+            str(outcome.error), tuple(str(n) for n in outcome.changed_inputs),
+            int(outcome.printed))
 
 
 def _exact_types(value, depth=0):
@@ -211,7 +206,9 @@ def _exact_types(value, depth=0):
 
 
 def _short(exc):
-    return framework._short_error(exc)
+    """'TypeError: message' (just the type when there is no message), at most 300 characters."""
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
 
 
 def _without_answers(cases):
@@ -242,12 +239,17 @@ def _child_main(fd, shell, cells, ex, output_bytes):
             os._exit(0)
         send(fd, ("found",))
         cases = _without_answers(framework.make_cases(ex))
-        gc.collect()
         before = sink.count
         try:
             outcomes = framework.run_probes(ex, obj, cases)
         except BaseException as exc:  # SystemExit, KeyboardInterrupt, MemoryError, ...
             send(fd, ("probe_crash", _short(exc), sink.count - before))
+            os._exit(0)
+        odd = [o.value for o in outcomes if o.kind == "ok"
+               and not (_plain(o.value) and _exact_types(o.value))]
+        if odd:
+            kind = type(odd[0])
+            send(fd, ("not_plain", f"{kind.__module__}.{kind.__qualname__}"))
             os._exit(0)
         send(fd, ("outcomes", [_outcome_tuple(o) for o in outcomes], sink.count - before))
         os._exit(0)
@@ -286,6 +288,9 @@ def _apply(run, message, cells):
         run.found = True
     elif tag == "reference":
         run.reference = str(message[1])
+    elif tag == "not_plain":
+        run.found = True
+        run.not_plain = str(message[1])
     elif tag == "probe_crash":
         run.found = True
         run.probe_crash = str(message[1])
@@ -316,6 +321,7 @@ def run_exercise(shell, cells, ex, *, cell_timeout, deadline, output_bytes):
     whole child must end by `deadline` (time.monotonic()).
     """
     read_fd, write_fd = os.pipe()
+    gc.freeze()     # the child's garbage collector leaves the worker's objects alone (cheap fork)
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
@@ -350,7 +356,7 @@ def run_exercise(shell, cells, ex, *, cell_timeout, deadline, output_bytes):
     finally:
         os.close(read_fd)
         _, status = os.waitpid(pid, 0)
-    finished = run.outcomes is not None or run.probe_crash or run.reference or \
+    finished = run.outcomes is not None or run.probe_crash or run.reference or run.not_plain or \
         (len(run.cells) == len(cells) and not run.found and reader.eof)
     if run.ending == "finished" and not (finished and os.WIFEXITED(status)
                                          and os.WEXITSTATUS(status) == 0):
