@@ -7,7 +7,6 @@ the rule w ← w + η (y − ŷ) x, b ← b + η (y − ŷ).
 import itertools
 
 import numpy as np
-from scipy.optimize import linprog
 
 from mlcourse.validation import as_labels, as_matrix, as_scalar, as_vector
 
@@ -134,6 +133,7 @@ def max_margin_separator(X, y):
     Returns (w, b, t); t > 0 exactly when the classes are linearly separable.
     (Any separator gives a valid Novikoff bound; a larger margin, a tighter one.)
     """
+    from scipy.optimize import linprog   # imported here: the grader's workers never need it
     X = as_matrix(X)
     y_pm = 2 * as_labels(y, n=X.shape[0]) - 1
     n, p = X.shape
