@@ -1,0 +1,155 @@
+"""One-line figures for the notebooks.
+
+Every function draws on `ax` (a new figure is made with plt.subplots when ax is
+None) and returns the Axes, with a title, labelled axes and a legend when
+several things are drawn. Colours are colour-blind safe (matplotlib's "tab10"
+for classes and lines, "viridis" for continuous values) and every class also
+gets its own marker, so the figures read in black and white too.
+"""
+import matplotlib.pyplot as plt
+import numpy as np
+
+from mlcourse.validation import as_array, as_matrix
+
+__all__ = ["COLORS", "MARKERS", "new_figure", "scatter_classes", "decision_boundary",
+           "loss_curve", "trajectory"]
+
+COLORS = plt.get_cmap("tab10").colors
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
+
+
+def _axes(ax, figsize=(5, 4)):
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def new_figure(nrows=1, ncols=1, size=(5, 4)):
+    """A figure with nrows x ncols axes, each `size` inches (width, height).
+    Returns: (fig, axes) as plt.subplots (axes is a single Axes when 1 x 1)."""
+    return plt.subplots(nrows, ncols, figsize=(size[0] * ncols, size[1] * nrows),
+                        constrained_layout=True)
+
+
+def scatter_classes(X, y, ax=None, title="Data", xlabel="$x_1$", ylabel="$x_2$",
+                    labels=None, s=25, alpha=0.9):
+    """Scatter plot of 2-D points, one colour and one marker per class.
+
+    X: (n, 2) points; y: (n,) integer labels; labels: optional names of the
+    classes (default "class k").  Returns: the Axes.
+    """
+    X = as_matrix(X, "X", n_features=2)
+    y = np.asarray(y)
+    if y.shape != (X.shape[0],):
+        raise ValueError(f"y must have one label per row of X ({X.shape[0]},); got shape {y.shape}")
+    ax = _axes(ax)
+    for i, k in enumerate(np.unique(y)):
+        pts = X[y == k]
+        name = labels[i] if labels is not None else f"class {k}"
+        ax.scatter(pts[:, 0], pts[:, 1], s=s, alpha=alpha, color=COLORS[i % 10],
+                   marker=MARKERS[i % 10], edgecolors="k", linewidths=0.4, label=name)
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def _grid(X, resolution, pad=0.1):
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    margin = pad * np.maximum(hi - lo, 1e-9)
+    xs = np.linspace(lo[0] - margin[0], hi[0] + margin[0], resolution)
+    ys = np.linspace(lo[1] - margin[1], hi[1] + margin[1], resolution)
+    xx, yy = np.meshgrid(xs, ys)
+    return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
+
+
+def decision_boundary(predict_fn, X, y, ax=None, resolution=200, title="Decision boundary",
+                      levels=None, colorbar=False, xlabel="$x_1$", ylabel="$x_2$"):
+    """The regions a classifier assigns to each class, with the data on top.
+
+    predict_fn: function of an (m, 2) array of points returning (m,) values --
+        class labels (each region is tinted with its class colour), or, when
+        `levels` is given, probabilities of class 1 (background in viridis from
+        0 to 1, contour lines drawn at `levels`, e.g. (0.1, 0.5, 0.9)).
+    X: (n, 2) points; y: (n,) labels; resolution: grid points per axis;
+    colorbar: add a colour bar for the probabilities (adds an Axes to the figure).
+    The background is an image (imshow), not a filled contour: fast enough to be
+    redrawn by a widget.  Returns: the Axes.
+    """
+    X = as_matrix(X, "X", n_features=2)
+    if not callable(predict_fn):
+        raise TypeError(f"predict_fn must be a function of an (m, 2) array; "
+                        f"got {type(predict_fn).__name__}")
+    xx, yy, grid = _grid(X, int(resolution))
+    Z = np.asarray(predict_fn(grid), dtype=float)
+    if Z.size != grid.shape[0]:
+        raise ValueError(f"predict_fn must return one value per point ({grid.shape[0]},); "
+                         f"got shape {Z.shape}")
+    Z = Z.reshape(xx.shape)
+    ax = _axes(ax)
+    extent = (xx[0, 0], xx[0, -1], yy[0, 0], yy[-1, 0])
+    if levels is None:
+        classes = np.unique(np.concatenate([np.unique(Z), np.unique(np.asarray(y, float))]))
+        rgba = np.array([(*COLORS[i % 10], 0.25) for i in range(len(classes))])
+        image = rgba[np.searchsorted(classes, Z)]           # (res, res, 4): one colour per class
+        ax.imshow(image, origin="lower", extent=extent, aspect="auto", interpolation="nearest")
+    else:
+        im = ax.imshow(Z, origin="lower", extent=extent, aspect="auto", cmap="viridis",
+                       vmin=0.0, vmax=1.0, alpha=0.4, interpolation="bilinear")
+        lines = ax.contour(xx, yy, Z, levels=sorted(levels), colors="k", linewidths=1.0)
+        ax.clabel(lines, fmt="%.2f", fontsize="small")
+        if colorbar:
+            ax.figure.colorbar(im, ax=ax, label="predicted probability")
+    scatter_classes(X, y, ax=ax, title=title, xlabel=xlabel, ylabel=ylabel)
+    return ax
+
+
+def loss_curve(values, ax=None, xlabel="epoch", ylabel="loss", logy=False,
+               title="Learning curve", start=1):
+    """Line plot of one or several sequences (losses, accuracies ...).
+
+    values: a sequence of numbers, or a dict name -> sequence (one line each,
+        with a legend); start: x value of the first entry (1 for epochs, 0 for
+        iterations that start at the initial point); logy: log-scale y axis.
+    Returns: the Axes.
+    """
+    series = values if isinstance(values, dict) else {None: values}
+    if not series:
+        raise ValueError("values must hold at least one sequence")
+    ax = _axes(ax)
+    for i, (name, v) in enumerate(series.items()):
+        v = as_array(v, f"values[{name!r}]" if name is not None else "values", ndim=1,
+                     finite=False)
+        x = np.arange(start, start + v.shape[0])
+        ax.plot(x, v, color=COLORS[i % 10], marker=MARKERS[i % 10],
+                markevery=max(1, v.shape[0] // 15), markersize=4, label=name)
+    if logy:
+        ax.set_yscale("log")
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    if len(series) > 1 or None not in series:
+        ax.legend(loc="best", fontsize="small")
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+def trajectory(path, loss_fn=None, ax=None, title="Optimization path", levels=30,
+               xlabel="$w_1$", ylabel="$w_2$", pad=0.25, resolution=150):
+    """An optimizer's path in a 2-D parameter space, over the loss contours.
+
+    path: (k, 2) successive points; loss_fn: optional vectorized function of an
+    (m, 2) array of points returning (m,) losses, drawn as viridis contours;
+    levels: number (or list) of contour levels.  Returns: the Axes.
+    """
+    path = as_matrix(path, "path", n_features=2)
+    ax = _axes(ax)
+    if loss_fn is not None:
+        xx, yy, grid = _grid(path, resolution, pad=pad)
+        Z = np.asarray(loss_fn(grid), dtype=float).reshape(xx.shape)
+        cs = ax.contour(xx, yy, Z, levels=levels, cmap="viridis", linewidths=0.8)
+        ax.figure.colorbar(cs, ax=ax, label="loss")
+    ax.plot(path[:, 0], path[:, 1], color=COLORS[1], marker=".", markersize=5, lw=1.2,
+            label=f"path ({path.shape[0] - 1} steps)")
+    ax.plot(*path[0], marker="o", color=COLORS[0], markersize=8, ls="", label="start")
+    ax.plot(*path[-1], marker="*", color=COLORS[3], markersize=12, ls="", label="end")
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    ax.legend(loc="best", fontsize="small")
+    return ax
