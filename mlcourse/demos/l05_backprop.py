@@ -15,7 +15,7 @@ from mlcourse import nn
 from mlcourse.activations import relu, softmax
 from mlcourse.autodiff import Value, local_gradients, topological_order
 from mlcourse.demos.base import FigureDemo
-from mlcourse.validation import as_labels, as_matrix
+from mlcourse.validation import as_labels, as_matrix, as_vector
 
 SYMBOLS = {"add": "+", "mul": "×", "exp": "exp", "log": "log", "tanh": "tanh",
            "sigmoid": "σ", "relu": "ReLU"}
@@ -63,7 +63,8 @@ def graph_layout(root):
 def _border_point(centre, towards):
     """Where the segment from a box's centre towards a point leaves the box."""
     d = towards - centre
-    scale = min(BOX_W / 2 / abs(d[0]) if d[0] else np.inf, BOX_H / 2 / abs(d[1]) if d[1] else np.inf)
+    scale = min(BOX_W / 2 / abs(d[0]) if d[0] else np.inf,
+                BOX_H / 2 / abs(d[1]) if d[1] else np.inf)
     return centre + min(scale, 1.0) * d
 
 
@@ -128,7 +129,8 @@ class GraphDrawing:
     def update(self, root):
         """Write values, gradients and local derivatives of `root`'s graph (same shape)."""
         order = topological_order(root)
-        if len(order) != len(self.order):
+        if [(v._op, len(v._parents)) for v in order] != \
+                [(v._op, len(v._parents)) for v in self.order]:
             raise ValueError("root must have the same graph shape as the drawn one")
         for text, v in zip(self.node_texts, order):
             text.set_text(f"{v.data:+.3f}\n{v.grad:+.3f}")
@@ -149,7 +151,7 @@ def draw_graph(root, ax=None, title="Computational graph"):
         import matplotlib.pyplot as plt
         order, xy = graph_layout(root)
         span = xy.max(axis=0) - xy.min(axis=0)
-        _, ax = plt.subplots(figsize=(1.3 + 1.25 * span[0], 1.0 + 1.1 * span[1]),
+        _, ax = plt.subplots(figsize=(1.2 + 0.95 * span[0], 1.0 + 0.95 * span[1]),
                              layout="constrained")
     GraphDrawing(ax, root).update(root)
     ax.set_title(title)
@@ -287,14 +289,17 @@ class BackpropStepper(FigureDemo):
     """
 
     def __init__(self, params, X, y):
-        params = nn._check_params(params)
-        if len(params) != 2:
-            raise ValueError(f"params must hold exactly 2 layers [(W1, b1), (W2, b2)]; "
-                             f"got {len(params)}")
-        self.params = params
-        self.X = as_matrix(X, "X", n_features=params[0][0].shape[0])
-        self.y = as_labels(y, "y", n=len(self.X), classes=params[1][0].shape[1])
-        self.traces = [backprop_trace(params, x, label) for x, label in zip(self.X, self.y)]
+        if not isinstance(params, (list, tuple)) or len(params) != 2:
+            raise ValueError("params must hold exactly 2 layers [(W1, b1), (W2, b2)]; got "
+                             f"{len(params) if isinstance(params, (list, tuple)) else params!r}")
+        W1, W2 = as_matrix(params[0][0], "params[0] W"), as_matrix(params[1][0], "params[1] W")
+        if W2.shape[0] != W1.shape[1]:
+            raise ValueError(f"params[1] W must have {W1.shape[1]} rows; got shape {W2.shape}")
+        self.params = [(W1, as_vector(params[0][1], "params[0] b", size=W1.shape[1])),
+                       (W2, as_vector(params[1][1], "params[1] b", size=W2.shape[1]))]
+        self.X = as_matrix(X, "X", n_features=W1.shape[0])
+        self.y = as_labels(y, "y", n=len(self.X), classes=W2.shape[1])
+        self.traces = [backprop_trace(self.params, x, label) for x, label in zip(self.X, self.y)]
         self.step = widgets.IntSlider(value=0, min=0, max=len(STEPS) - 1, description="step")
         self.example = widgets.IntSlider(value=0, min=0, max=len(self.X) - 1,
                                          description="example")
