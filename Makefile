@@ -10,6 +10,8 @@ PIP         := $(PY) -m pip
 STAMP       := $(VENV)/.installed
 NBG_VENV    := .venv-nbgrader
 NBG_STAMP   := $(NBG_VENV)/.installed
+BENCH_VENV  := .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed
 JUPYTER_ARGS ?=
 # Reproducible numbers: one BLAS thread everywhere (results depend on the summation order).
 export OPENBLAS_NUM_THREADS := 1
@@ -21,13 +23,13 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 NBVAL := -p no:cacheprovider --nbval-current-env --nbval-cell-timeout=300 \
          --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: lab test setup unit notebooks nbgrader-env bench build lock clean help
+.PHONY: lab test setup unit notebooks nbgrader-env bench-env bench build lock clean help
 
 help:
 	@echo "make lab    - set up and start JupyterLab on the course"
 	@echo "make test   - set up and run every test (unit, grader, notebooks)"
 	@echo "make build  - re-execute lectures/ and solutions/, regenerate exercises/"
-	@echo "make bench  - run the benchmarks in benchmarks/"
+	@echo "make bench  - run the benchmarks in benchmarks/ (results in benchmarks/results/)"
 
 setup: $(STAMP)
 
@@ -56,11 +58,23 @@ build: setup
 
 test: setup nbgrader-env
 	$(PY) -m mlcourse build --check
-	$(PY) -m pytest -p no:cacheprovider -q tests
+	$(PY) -m pytest -p no:cacheprovider -q -rs tests
 	$(PY) -m pytest -q $(NBVAL) --nbval lectures solutions
 	$(PY) -m pytest -q $(NBVAL) --nbval-lax exercises
 
-bench: setup nbgrader-env
+# PyTorch (CPU build, the exact version on disk) for the P3 comparison only: a separate
+# environment, so the course never depends on it.
+bench-env: $(BENCH_STAMP)
+
+$(BENCH_STAMP): requirements/bench.txt requirements/constraints.txt requirements/nodeps.txt pyproject.toml
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install -qq -c requirements/constraints.txt -r requirements/bench.txt
+	$(BENCH_VENV)/bin/python -m pip install -qq --no-deps -r requirements/nodeps.txt
+	$(BENCH_VENV)/bin/python -m pip install -qq --no-deps -e .
+	$(BENCH_VENV)/bin/python -c "import torch; assert torch.version.cuda is None, torch.__version__"
+	touch $(BENCH_STAMP)
+
+bench: setup nbgrader-env bench-env
 	$(PY) benchmarks/run_all.py
 
 lock:
@@ -69,4 +83,4 @@ lock:
 	    > requirements/constraints.txt
 
 clean:
-	rm -rf $(VENV) $(NBG_VENV) .pytest_cache
+	rm -rf $(VENV) $(NBG_VENV) $(BENCH_VENV) .pytest_cache

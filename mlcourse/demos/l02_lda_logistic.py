@@ -14,11 +14,10 @@ model, not the luck of the draw.
 """
 import ipywidgets as widgets
 import numpy as np
-
-from mlcourse.demos.base import FigureDemo
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 
+from mlcourse.demos.base import FigureDemo
 from mlcourse.linear import bayes_posterior, lda_fit, lda_params, linear_error_rate, logistic_fit
 
 SCENARIOS = ("LDA model holds", "unequal covariances", "outlier cluster")
@@ -53,7 +52,7 @@ def scenario(separation=2.0, correlation=0.5, scale=1.0, kind=SCENARIOS[0]):
 class LdaVsLogistic(FigureDemo):
     """Sliders for the class means and the shared covariance, a choice of broken
     assumption; the Bayes posterior (contours), LDA's and logistic regression's
-    boundaries (left) and their exact-model test errors (right).
+    boundaries (left) and the error rates of the three rules on the clean model (right).
 
     Error rates are exact for the linear rules (`linear_error_rate`) and for the
     Bayes rule of the shared-covariance model; the quadratic Bayes rule of the
@@ -113,7 +112,7 @@ class LdaVsLogistic(FigureDemo):
         return X
 
     def bayes_error(self, model):
-        """Error rate of the Bayes rule P(y=1|x) >= 0.5 of the clean model (classes equally likely)."""
+        """Error rate of the Bayes rule P(y=1|x) >= 0.5 of the clean model (equal priors)."""
         args = (model["mean0"], model["mean1"], model["cov0"], model["cov1"])
         if model["cov0"] is model["cov1"]:          # shared covariance: a linear rule, exact
             return linear_error_rate(*lda_params(*args[:3]), *args)
@@ -136,8 +135,8 @@ class LdaVsLogistic(FigureDemo):
         ax.set(xlim=(-self.lim, self.lim), ylim=(-self.lim, self.lim), xlabel="$x_1$",
                ylabel="$x_2$", aspect="equal")
         self.levels = [0.1, 0.3, 0.7, 0.9]
-        self.fig.colorbar(ScalarMappable(Normalize(0.0, 1.0), "viridis"), ax=ax, ticks=self.levels,
-                          label="contours of $P(y=1\\mid x)$", shrink=0.8)
+        self.fig.colorbar(ScalarMappable(Normalize(0.0, 1.0), "viridis"), ax=ax,
+                          ticks=self.levels, label="contours of $P(y=1\\mid x)$", shrink=0.8)
         self.contours = []
         names = ["Bayes", "LDA", "logistic\nregression"]
         self.bars = bx.barh(names, [0, 0, 0], color=["tab:purple", "tab:red", "0.3"],
@@ -159,6 +158,8 @@ class LdaVsLogistic(FigureDemo):
     def _line(self, w, b):
         """Points of the line w·x + b = 0 across the plotting box."""
         t = np.array([-self.lim, self.lim])
+        if not np.any(w):                 # no boundary: every point in one class
+            return [], []
         if abs(w[1]) > abs(w[0]):
             return t, -(b + w[0] * t) / w[1]
         return -(b + w[1] * t) / w[0], t
@@ -176,7 +177,7 @@ class LdaVsLogistic(FigureDemo):
         w_lda, b_lda = lda_fit(X, y)
         w_lr, b_lr = self.fit_logistic(X, y)
         args = (model["mean0"], model["mean1"], model["cov0"], model["cov1"])
-        ax, bx = self.axes
+        ax = self.ax
         for k, points in enumerate(self.points):
             points.set_offsets(X[y == k])
         for c in self.contours:

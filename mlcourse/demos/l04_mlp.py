@@ -97,6 +97,7 @@ class Playground(FigureDemo):
         (self.test_line,) = ax_loss.plot([], [], color="tab:orange", marker="s", markevery=10,
                                          ms=3, ls="--", label="test loss")
         ax_loss.set(xlabel="epoch", ylabel="cross-entropy", title="Loss")
+        ax_loss.yaxis.set_major_formatter(FormatStrFormatter("%.1f"))
         ax_loss.legend(loc="upper right", fontsize=8)
         ax_loss.grid(True, alpha=0.3)
         # Only these change between refreshes; axes, ticks, titles, legends and the colorbar
@@ -112,7 +113,8 @@ class Playground(FigureDemo):
         return [2] + [int(width)] * int(depth) + [2]
 
     def _losses(self, X, y, Xt, yt, hidden):
-        return (nn.compute_loss(self.params, X, y, hidden), nn.compute_loss(self.params, Xt, yt, hidden))
+        return (nn.compute_loss(self.params, X, y, hidden),
+                nn.compute_loss(self.params, Xt, yt, hidden))
 
     def _initialize(self, config):
         name, depth, width, activation, lr, seed = config
