@@ -105,6 +105,36 @@ def answer(obj):
     return obj
 
 
+def choice_judge(correct, options=("a", "b", "c"), explain=""):
+    """Judge of a multiple-choice question: one of `options` as a string ("b", "(b)", " B ")."""
+    options = tuple(options)
+
+    def judge(got, case):
+        choice = got.strip().strip("()").strip().lower() if isinstance(got, str) else None
+        if choice not in options:
+            shown = ", ".join(repr(o) for o in options)
+            return f"answer with one of {shown} (one letter in quotes); got {got!r}"
+        if choice == correct:
+            return None
+        return f"{got!r} is not right" + (f": {explain}" if explain else "")
+    return judge
+
+
+def number_judge(correct, tol=0.0, explain=""):
+    """Judge of a numerical question: a number within `tol` of `correct`."""
+    def judge(got, case):
+        try:
+            if isinstance(got, (bool, np.bool_)):
+                raise TypeError
+            value = float(got)
+        except (TypeError, ValueError):
+            return f"answer with a number; got {got!r}"
+        if abs(value - correct) <= tol:
+            return None
+        return f"{value:g} is not right" + (f": {explain}" if explain else "")
+    return judge
+
+
 # ---------------------------------------------------------------- step 1: cases
 
 def make_cases(ex):

@@ -4,7 +4,7 @@ import warnings
 import numpy as np
 
 from mlcourse import linear as ref
-from mlcourse.grading.framework import Case, answer, describe, exercise
+from mlcourse.grading.framework import choice_judge, number_judge, Case, answer, describe, exercise
 
 LECTURE = "02_lda_logistic"
 
@@ -153,30 +153,11 @@ def logistic_grad_cases(rng):
 
 # ------------------------------------------------------------------ conceptual questions
 
-def _judge_choice(correct, options, explain):
-    def judge(got, case):
-        text = str(got).strip().lower().strip("()")
-        if text not in options:
-            return f"answer with one of {', '.join(repr(o) for o in options)}; got {got!r}"
-        return None if text == correct else f"{got!r} is not right: {explain}"
-    return judge
-
-
-def _judge_number(correct, tol, explain):
-    def judge(got, case):
-        try:
-            value = float(got)
-        except (TypeError, ValueError):
-            return f"answer with a number; got {describe(got)}"
-        return None if abs(value - correct) <= tol else f"{value:g} is not right: {explain}"
-    return judge
-
-
 @exercise("lda_q1", LECTURE, "lda_q1")
 def lda_q1_cases(rng):
     return [Case("two Gaussian classes with different covariances Σ₀ ≠ Σ₁",
                  probe=lambda obj: answer(obj),
-                 judge=_judge_choice("b", ("a", "b", "c"),
+                 judge=choice_judge("b", ("a", "b", "c"),
                                      "redo steps 3-5 of the derivation with Σ₀ ≠ Σ₁: which "
                                      "terms no longer cancel?"),
                  hint="step 2 (posterior = σ(log-odds)) holds for any densities; look at the "
@@ -187,7 +168,7 @@ def lda_q1_cases(rng):
 def lda_q2_cases(rng):
     return [Case("the change of b when π₁ goes from 0.5 to 0.8",
                  probe=lambda obj: answer(obj),
-                 judge=_judge_number(np.log(4.0), 1e-3,
+                 judge=number_judge(np.log(4.0), 1e-3,
                                      "only the term log(π₁/π₀) of b depends on the priors"),
                  hint="compute log(0.8/0.2) - log(0.5/0.5)")]
 
@@ -196,7 +177,7 @@ def lda_q2_cases(rng):
 def logistic_q1_cases(rng):
     return [Case("maximum likelihood on linearly separable data",
                  probe=lambda obj: answer(obj),
-                 judge=_judge_choice("b", ("a", "b", "c"),
+                 judge=choice_judge("b", ("a", "b", "c"),
                                      "take a separating (w, b) and multiply it by 2, 10, 100: "
                                      "what happens to the loss?"),
                  hint="if every z_i has the sign of its label, scaling w and b up makes every "

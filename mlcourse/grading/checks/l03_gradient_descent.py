@@ -3,7 +3,7 @@ import numpy as np
 
 from mlcourse import linear
 from mlcourse import optim as ref
-from mlcourse.grading.framework import Case, answer, describe, exercise
+from mlcourse.grading.framework import choice_judge, number_judge, Case, answer, describe, exercise
 
 LECTURE = "03_gradient_descent"
 
@@ -269,30 +269,11 @@ def _answer_probe(obj):
     return answer(obj)
 
 
-def _judge_choice(correct, options, explain):
-    def judge(got, case):
-        text = str(got).strip().lower().strip("()")
-        if text not in options:
-            return f"answer with one of {', '.join(repr(o) for o in options)}; got {got!r}"
-        return None if text == correct else f"{got!r} is not right: {explain}"
-    return judge
-
-
-def _judge_number(correct, tol, explain):
-    def judge(got, case):
-        try:
-            value = float(got)
-        except (TypeError, ValueError):
-            return f"answer with a number; got {describe(got)}"
-        return None if abs(value - correct) <= tol else f"{value:g} is not right: {explain}"
-    return judge
-
-
 @exercise("gd_q1", LECTURE, "gd_q1")
 def gd_q1_cases(rng):
     return [Case("the critical learning rate of L(θ) = ½ θᵀHθ, H = [[3, 1], [1, 3]]",
                  probe=_answer_probe,
-                 judge=_judge_number(0.5, 1e-3, "GD converges iff |1 − γλ| < 1 for every "
+                 judge=number_judge(0.5, 1e-3, "GD converges iff |1 − γλ| < 1 for every "
                                      "eigenvalue λ of H"),
                  hint="find the eigenvalues of H (np.linalg.eigvalsh), then use 2/λ_max")]
 
@@ -301,7 +282,7 @@ def gd_q1_cases(rng):
 def gd_q2_cases(rng):
     return [Case("batch size B -> 4B: the standard deviation of the mini-batch gradient",
                  probe=_answer_probe,
-                 judge=_judge_choice("b", ("a", "b", "c", "d"),
+                 judge=choice_judge("b", ("a", "b", "c", "d"),
                                      "the VARIANCE falls like 1/B; the standard deviation is its "
                                      "square root"),
                  hint="variance ∝ 1/B, so the standard deviation ∝ 1/√B")]
@@ -311,6 +292,6 @@ def gd_q2_cases(rng):
 def gd_q3_cases(rng):
     return [Case("the schedule that satisfies both Robbins–Monro conditions",
                  probe=_answer_probe,
-                 judge=_judge_choice("c", ("a", "b", "c", "d"),
+                 judge=choice_judge("c", ("a", "b", "c", "d"),
                                      "check Σ η_t = ∞ AND Σ η_t² < ∞ for each schedule"),
                  hint="Σ 1/t^p is finite exactly when p > 1")]

@@ -5,7 +5,7 @@ import numpy as np
 
 from mlcourse import activations as act
 from mlcourse import losses, nn
-from mlcourse.grading.framework import Case, answer, compare, exercise
+from mlcourse.grading.framework import choice_judge, number_judge, Case, answer, compare, exercise
 
 LECTURE = "04_mlp"
 
@@ -43,17 +43,6 @@ def _forbid_np_tanh(fn, z):
         return fn(z)
     finally:
         np.tanh = original
-
-
-def _letter_judge(correct):
-    def judge(got, case):
-        if not isinstance(got, str):
-            return f"answer with one letter in quotes, e.g. \"a\"; got {got!r}"
-        letter = got.strip().strip("()").lower()
-        if letter not in ("a", "b", "c"):
-            return f"answer with \"a\", \"b\" or \"c\"; got {got!r}"
-        return None if letter == correct else f"{got!r} is not the right choice"
-    return judge
 
 
 # ---------------------------------------------------------------- activations
@@ -349,12 +338,12 @@ def mlp_q1_cases(rng):
 @exercise("mlp_q2", LECTURE, "mlp_q2")
 def mlp_q2_cases(rng):
     return [Case("what a deep network with linear activations computes",
-                 probe=lambda obj: answer(obj), judge=_letter_judge("b"),
+                 probe=lambda obj: answer(obj), judge=choice_judge("b"),
                  hint="multiply out two linear layers: (x W1 + b1) W2 + b2 = ?")]
 
 
 @exercise("mlp_q3", LECTURE, "mlp_q3")
 def mlp_q3_cases(rng):
     return [Case("the gradient of -log softmax(z)_y for a wrong class k",
-                 probe=lambda obj: answer(obj), judge=_letter_judge("b"),
+                 probe=lambda obj: answer(obj), judge=choice_judge("b"),
                  hint="differentiate -z_y + log sum_j e^(z_j) with respect to z_k, k != y")]

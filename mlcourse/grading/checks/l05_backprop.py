@@ -2,7 +2,7 @@
 import numpy as np
 
 from mlcourse import activations, autodiff, gradcheck, nn
-from mlcourse.grading.framework import Case, answer, compare, exercise
+from mlcourse.grading.framework import choice_judge, number_judge, Case, answer, compare, exercise
 
 LECTURE = "05_backprop"
 
@@ -261,16 +261,6 @@ def autodiff_backward_cases(rng):
 
 # ------------------------------------------------------------------ conceptual questions
 
-def _judge_choice(correct, explanation):
-    def judge(got, case):
-        if not isinstance(got, str) or got.strip().lower() not in ("a", "b", "c"):
-            return f"answer with one letter, \"a\", \"b\" or \"c\"; got {got!r}"
-        if got.strip().lower() != correct:
-            return f"{got.strip().lower()!r} is not right: {explanation}"
-        return None
-    return judge
-
-
 @exercise("backprop_q1", LECTURE, "backprop_q1")
 def backprop_q1_cases(rng):
     def judge(got, case):
@@ -291,7 +281,7 @@ def backprop_q1_cases(rng):
 def backprop_q2_cases(rng):
     return [Case("the gradient of a dense layer's weights (out = X @ W + b)",
                  probe=lambda obj: answer(obj),
-                 judge=_judge_choice("b", "check the shapes: X is (n, n_in), δ is (n, n_out), "
+                 judge=choice_judge("b", explain="check the shapes: X is (n, n_in), δ is (n, n_out), "
                                           "and ∇W must be (n_in, n_out)"),
                  hint="write out[i, k] = Σ_j X[i, j] W[j, k] + b[k] and differentiate "
                       "with respect to W[j, k]")]
@@ -301,7 +291,7 @@ def backprop_q2_cases(rng):
 def backprop_q3_cases(rng):
     return [Case("why reverse mode suits training a network",
                  probe=lambda obj: answer(obj),
-                 judge=_judge_choice("a", "think of how many outputs (one loss) and how many "
+                 judge=choice_judge("a", explain="think of how many outputs (one loss) and how many "
                                           "inputs (all the parameters) the function has"),
                  hint="reverse mode gives the gradient of ONE output with respect to ALL "
                       "inputs in one backward pass")]

@@ -2,7 +2,7 @@
 import numpy as np
 
 from mlcourse import vanishing as ref
-from mlcourse.grading.framework import Case, answer, exercise
+from mlcourse.grading.framework import choice_judge, number_judge, Case, answer, exercise
 
 LECTURE = "06_vanishing_gradients"
 
@@ -215,29 +215,11 @@ def he_normal_cases(rng):
 
 # ---------------------------------------------------------------- conceptual questions
 
-def _judge_number(value, tol, explain):
-    def judge(got, case):
-        try:
-            x = float(got)
-        except (TypeError, ValueError):
-            return f"answer with a number; got {got!r}"
-        return None if abs(x - value) <= tol else explain
-    return judge
-
-
-def _judge_letter(letter, explain):
-    def judge(got, case):
-        if not isinstance(got, str) or got.strip().lower() not in ("a", "b", "c"):
-            return f'answer with one of the letters "a", "b" or "c"; got {got!r}'
-        return None if got.strip().lower() == letter else explain
-    return judge
-
-
 @exercise("vanishing_q1", LECTURE, "vanishing_q1")
 def vanishing_q1_cases(rng):
     return [Case("each extra sigmoid layer (|w| <= 1) multiplies the bound by ...",
                  probe=lambda obj: answer(obj),
-                 judge=_judge_number(0.25, 1e-3, "not quite: look at the largest value of s'(z)"),
+                 judge=number_judge(0.25, 1e-3, "not quite: look at the largest value of s'(z)"),
                  hint="each layer contributes a factor w_k s'(z_k); how large can it be?")]
 
 
@@ -245,7 +227,7 @@ def vanishing_q1_cases(rng):
 def vanishing_q2_cases(rng):
     return [Case("10 ReLU layers initialized with Var(W) = 1/n_in",
                  probe=lambda obj: answer(obj),
-                 judge=_judge_letter("b", "not quite: compare Var(W) = 1/n_in with He's 2/n_in"),
+                 judge=choice_judge("b", explain="not quite: compare Var(W) = 1/n_in with He's 2/n_in"),
                  hint="Var(W) = 1/n_in is He's variance times c = 1/2; the first layer's gradient is "
                       "about c^(9/2) times the last one's")]
 

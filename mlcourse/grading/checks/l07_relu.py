@@ -2,8 +2,7 @@
 import numpy as np
 
 from mlcourse import rectified as ref
-from mlcourse.grading.framework import Case, answer, exercise
-from mlcourse.grading.checks.l06_vanishing_gradients import _judge_letter, _judge_number
+from mlcourse.grading.framework import Case, answer, choice_judge, exercise, number_judge
 
 LECTURE = "07_relu"
 
@@ -53,7 +52,7 @@ def dead_fraction_cases(rng):
 def relu_q1_cases(rng):
     return [Case("fraction of the ReLU units of a layer that output 0 on an input, at init",
                  probe=lambda obj: answer(obj),
-                 judge=_judge_number(0.5, 0.1, "not quite: for a fixed input, z = a . w is "
+                 judge=number_judge(0.5, 0.1, "not quite: for a fixed input, z = a . w is "
                                                "symmetric around 0 over the random weights"),
                  hint="zero biases, weights drawn symmetrically around 0: P(z <= 0) = ?")]
 
@@ -62,7 +61,7 @@ def relu_q1_cases(rng):
 def relu_q2_cases(rng):
     return [Case("why a leaky ReLU unit can come back to life",
                  probe=lambda obj: answer(obj),
-                 judge=_judge_letter("a", "not quite: look at the derivative of max(alpha z, z) "
+                 judge=choice_judge("a", explain="not quite: look at the derivative of max(alpha z, z) "
                                           "for z < 0"),
                  hint="a unit learns only if the gradient of its incoming weights is non-zero")]
 
@@ -71,6 +70,6 @@ def relu_q2_cases(rng):
 def relu_q3_cases(rng):
     return [Case("why the 4-hidden-layer sigmoid net trails after a few epochs",
                  probe=lambda obj: answer(obj),
-                 judge=_judge_letter("b", "not quite: compare the speeds of learning of the layers "
+                 judge=choice_judge("b", explain="not quite: compare the speeds of learning of the layers "
                                           "(lecture 6)"),
                  hint="the deep net is behind from the very first epoch, before it could overfit")]

@@ -2,35 +2,12 @@
 import numpy as np
 
 from mlcourse import uat as ref
-from mlcourse.grading.framework import Case, answer, exercise
+from mlcourse.grading.framework import choice_judge, number_judge, Case, answer, exercise
 
 LECTURE = "08_universal_approximation"
 
 
 # ---------------------------------------------------------------- shared judges
-
-def _letter_judge(correct, letters="abc"):
-    def judge(got, case):
-        if not isinstance(got, str):
-            return f'answer with one letter in quotes, e.g. "a"; got {got!r}'
-        letter = got.strip().strip("()").lower()
-        if letter not in letters:
-            return f"answer with one of {', '.join(repr(c) for c in letters)}; got {got!r}"
-        return None if letter == correct else f"{got!r} is not the right choice"
-    return judge
-
-
-def _number_judge(correct):
-    def judge(got, case):
-        if isinstance(got, (bool, np.bool_)):
-            return f"answer with a number; got {got!r}"
-        try:
-            value = float(got)
-        except (TypeError, ValueError):
-            return f"answer with a number; got {got!r}"
-        return None if value == correct else f"{got!r} is not the right number"
-    return judge
-
 
 def _vector(x, what, size=None):
     """x as a finite 1-D float array, or a message saying what is wrong."""
@@ -221,7 +198,7 @@ def count_regions_cases(rng):
 @exercise("uat_q1", LECTURE, "uat_q1")
 def uat_q1_cases(rng):
     return [Case("what the universal approximation theorem guarantees",
-                 probe=lambda obj: answer(obj), judge=_letter_judge("b"),
+                 probe=lambda obj: answer(obj), judge=choice_judge("b"),
                  hint="the theorem is an existence statement about approximating a known "
                       "continuous function; it says nothing about training or data")]
 
@@ -229,12 +206,12 @@ def uat_q1_cases(rng):
 @exercise("uat_q2", LECTURE, "uat_q2")
 def uat_q2_cases(rng):
     return [Case("the largest number of linear pieces of a 1-hidden-layer ReLU net with 10 units "
-                 "on the real line", probe=lambda obj: answer(obj), judge=_number_judge(11),
+                 "on the real line", probe=lambda obj: answer(obj), judge=number_judge(11),
                  hint="each unit relu(w x + b) bends the function at one point at most")]
 
 
 @exercise("uat_q3", LECTURE, "uat_q3")
 def uat_q3_cases(rng):
     return [Case("the number of linear pieces on [0, 1] of the tent map composed 5 times",
-                 probe=lambda obj: answer(obj), judge=_number_judge(32),
+                 probe=lambda obj: answer(obj), judge=number_judge(32),
                  hint="each composition maps every piece onto [0, 1] and folds it in two")]

@@ -2,32 +2,9 @@
 import numpy as np
 
 from mlcourse import regularization as ref
-from mlcourse.grading.framework import Case, answer, exercise
+from mlcourse.grading.framework import choice_judge, number_judge, Case, answer, exercise
 
 LECTURE = "09_regularization"
-
-
-def _letter_judge(correct, letters="abc"):
-    def judge(got, case):
-        if not isinstance(got, str):
-            return f'answer with one letter in quotes, e.g. "a"; got {got!r}'
-        letter = got.strip().strip("()").lower()
-        if letter not in letters:
-            return f"answer with one of {', '.join(repr(c) for c in letters)}; got {got!r}"
-        return None if letter == correct else f"{got!r} is not the right choice"
-    return judge
-
-
-def _number_judge(correct):
-    def judge(got, case):
-        if isinstance(got, (bool, np.bool_)):
-            return f"answer with a number; got {got!r}"
-        try:
-            value = float(got)
-        except (TypeError, ValueError):
-            return f"answer with a number; got {got!r}"
-        return None if value == correct else f"{got!r} is not the right number"
-    return judge
 
 
 # ---------------------------------------------------------------- regularization_l2_step
@@ -193,7 +170,7 @@ def dropout_cases(rng):
 @exercise("regularization_q1", LECTURE, "regularization_q1")
 def regularization_q1_cases(rng):
     return [Case("what inverted dropout does at test time", probe=lambda obj: answer(obj),
-                 judge=_letter_judge("b"),
+                 judge=choice_judge("b"),
                  hint="in the inverted convention the scaling already happened during training")]
 
 
@@ -201,12 +178,12 @@ def regularization_q1_cases(rng):
 def regularization_q2_cases(rng):
     return [Case("the number of parameters of a 1-D convolution layer (kernel 5, 1 input "
                  "channel, 4 output channels, with biases)", probe=lambda obj: answer(obj),
-                 judge=_number_judge(24),
+                 judge=number_judge(24),
                  hint="each output channel has one kernel (shared by all positions) and one bias")]
 
 
 @exercise("regularization_q3", LECTURE, "regularization_q3")
 def regularization_q3_cases(rng):
     return [Case("the penalty weight λ of a Gaussian prior N(0, σ² I)",
-                 probe=lambda obj: answer(obj), judge=_letter_judge("b"),
+                 probe=lambda obj: answer(obj), judge=choice_judge("b"),
                  hint="write -log of the prior density and compare it with λ/2 ||θ||²")]
