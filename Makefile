@@ -13,6 +13,8 @@ NBG_STAMP   := $(NBG_VENV)/.installed
 BENCH_VENV  := .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 JUPYTER_ARGS ?=
+# JupyterLab refuses to run as root (containers, CI) unless told to.
+ROOT_FLAG   := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # Reproducible numbers: one BLAS thread everywhere (results depend on the summation order).
 export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
@@ -42,7 +44,7 @@ $(STAMP): pyproject.toml requirements/constraints.txt requirements/nodeps.txt
 	touch $(STAMP)
 
 lab: setup
-	$(VENV)/bin/jupyter lab $(JUPYTER_ARGS) lectures/01_perceptron.ipynb
+	$(VENV)/bin/jupyter lab $(ROOT_FLAG) $(JUPYTER_ARGS) lectures/01_perceptron.ipynb
 
 # nbgrader lives in a separate environment: it pins JupyterLab and Notebook,
 # and students don't need it. Only the compatibility test and the benchmark use it.
