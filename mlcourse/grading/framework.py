@@ -84,6 +84,14 @@ def exercise(id, lecture, name, points=1.0, timeout=5.0):
     return register
 
 
+def question(id, lecture, text, judge, hint="", points=1.0):
+    """Register a conceptual question: the student assigns the answer to the variable `id`
+    (None until answered); one case, judged by `judge` (e.g. `choice_judge("b")`)."""
+    def make(rng):
+        return [Case(text, probe=lambda obj: answer(obj), judge=judge, hint=hint)]
+    exercise(id, lecture, id, points)(make)
+
+
 def get_exercise(id):
     from mlcourse.grading import checks  # noqa: F401  (imports every lecture's checks)
     if id not in EXERCISES:

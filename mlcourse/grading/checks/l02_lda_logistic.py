@@ -4,7 +4,7 @@ import warnings
 import numpy as np
 
 from mlcourse import linear as ref
-from mlcourse.grading.framework import choice_judge, number_judge, Case, answer, describe, exercise
+from mlcourse.grading.framework import Case, choice_judge, exercise, number_judge, question
 
 LECTURE = "02_lda_logistic"
 
@@ -153,32 +153,23 @@ def logistic_grad_cases(rng):
 
 # ------------------------------------------------------------------ conceptual questions
 
-@exercise("lda_q1", LECTURE, "lda_q1")
-def lda_q1_cases(rng):
-    return [Case("two Gaussian classes with different covariances Σ₀ ≠ Σ₁",
-                 probe=lambda obj: answer(obj),
-                 judge=choice_judge("b", ("a", "b", "c"),
-                                     "redo steps 3-5 of the derivation with Σ₀ ≠ Σ₁: which "
-                                     "terms no longer cancel?"),
-                 hint="step 2 (posterior = σ(log-odds)) holds for any densities; look at the "
-                      "x-terms of the log-odds")]
+question("lda_q1", LECTURE, "two Gaussian classes with different covariances Σ₀ ≠ Σ₁",
+         judge=choice_judge("b", ("a", "b", "c"),
+                            "redo steps 3-5 of the derivation with Σ₀ ≠ Σ₁: which "
+                            "terms no longer cancel?"),
+         hint="step 2 (posterior = σ(log-odds)) holds for any densities; look at the "
+              "x-terms of the log-odds")
 
 
-@exercise("lda_q2", LECTURE, "lda_q2")
-def lda_q2_cases(rng):
-    return [Case("the change of b when π₁ goes from 0.5 to 0.8",
-                 probe=lambda obj: answer(obj),
-                 judge=number_judge(np.log(4.0), 1e-3,
-                                     "only the term log(π₁/π₀) of b depends on the priors"),
-                 hint="compute log(0.8/0.2) - log(0.5/0.5)")]
+question("lda_q2", LECTURE, "the change of b when π₁ goes from 0.5 to 0.8",
+         judge=number_judge(np.log(4.0), 1e-3,
+                            "only the term log(π₁/π₀) of b depends on the priors"),
+         hint="compute log(0.8/0.2) - log(0.5/0.5)")
 
 
-@exercise("logistic_q1", LECTURE, "logistic_q1")
-def logistic_q1_cases(rng):
-    return [Case("maximum likelihood on linearly separable data",
-                 probe=lambda obj: answer(obj),
-                 judge=choice_judge("b", ("a", "b", "c"),
-                                     "take a separating (w, b) and multiply it by 2, 10, 100: "
-                                     "what happens to the loss?"),
-                 hint="if every z_i has the sign of its label, scaling w and b up makes every "
-                      "σ(z_i) closer to its label")]
+question("logistic_q1", LECTURE, "maximum likelihood on linearly separable data",
+         judge=choice_judge("b", ("a", "b", "c"),
+                            "take a separating (w, b) and multiply it by 2, 10, 100: "
+                            "what happens to the loss?"),
+         hint="if every z_i has the sign of its label, scaling w and b up makes every "
+              "σ(z_i) closer to its label")

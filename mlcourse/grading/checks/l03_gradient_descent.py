@@ -3,7 +3,7 @@ import numpy as np
 
 from mlcourse import linear
 from mlcourse import optim as ref
-from mlcourse.grading.framework import choice_judge, number_judge, Case, answer, describe, exercise
+from mlcourse.grading.framework import Case, choice_judge, describe, exercise, number_judge, question
 
 LECTURE = "03_gradient_descent"
 
@@ -265,33 +265,20 @@ def sgd_logistic_cases(rng):
 
 # ------------------------------------------------------------------ conceptual questions
 
-def _answer_probe(obj):
-    return answer(obj)
+question("gd_q1", LECTURE, "the critical learning rate of L(θ) = ½ θᵀHθ, H = [[3, 1], [1, 3]]",
+         judge=number_judge(0.5, 1e-3, "GD converges iff |1 − γλ| < 1 for every "
+                            "eigenvalue λ of H"),
+         hint="find the eigenvalues of H (np.linalg.eigvalsh), then use 2/λ_max")
 
 
-@exercise("gd_q1", LECTURE, "gd_q1")
-def gd_q1_cases(rng):
-    return [Case("the critical learning rate of L(θ) = ½ θᵀHθ, H = [[3, 1], [1, 3]]",
-                 probe=_answer_probe,
-                 judge=number_judge(0.5, 1e-3, "GD converges iff |1 − γλ| < 1 for every "
-                                     "eigenvalue λ of H"),
-                 hint="find the eigenvalues of H (np.linalg.eigvalsh), then use 2/λ_max")]
+question("gd_q2", LECTURE, "batch size B -> 4B: the standard deviation of the mini-batch gradient",
+         judge=choice_judge("b", ("a", "b", "c", "d"),
+                            "the VARIANCE falls like 1/B; the standard deviation is its "
+                            "square root"),
+         hint="variance ∝ 1/B, so the standard deviation ∝ 1/√B")
 
 
-@exercise("gd_q2", LECTURE, "gd_q2")
-def gd_q2_cases(rng):
-    return [Case("batch size B -> 4B: the standard deviation of the mini-batch gradient",
-                 probe=_answer_probe,
-                 judge=choice_judge("b", ("a", "b", "c", "d"),
-                                     "the VARIANCE falls like 1/B; the standard deviation is its "
-                                     "square root"),
-                 hint="variance ∝ 1/B, so the standard deviation ∝ 1/√B")]
-
-
-@exercise("gd_q3", LECTURE, "gd_q3")
-def gd_q3_cases(rng):
-    return [Case("the schedule that satisfies both Robbins–Monro conditions",
-                 probe=_answer_probe,
-                 judge=choice_judge("c", ("a", "b", "c", "d"),
-                                     "check Σ η_t = ∞ AND Σ η_t² < ∞ for each schedule"),
-                 hint="Σ 1/t^p is finite exactly when p > 1")]
+question("gd_q3", LECTURE, "the schedule that satisfies both Robbins–Monro conditions",
+         judge=choice_judge("c", ("a", "b", "c", "d"),
+                            "check Σ η_t = ∞ AND Σ η_t² < ∞ for each schedule"),
+         hint="Σ 1/t^p is finite exactly when p > 1")

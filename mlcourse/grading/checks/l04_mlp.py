@@ -5,7 +5,7 @@ import numpy as np
 
 from mlcourse import activations as act
 from mlcourse import losses, nn
-from mlcourse.grading.framework import choice_judge, number_judge, Case, answer, compare, exercise
+from mlcourse.grading.framework import Case, choice_judge, compare, exercise, question
 
 LECTURE = "04_mlp"
 
@@ -328,22 +328,16 @@ def _judge_parameter_count(got, case):
     return None if value == 784 * 30 + 30 + 30 * 10 + 10 else f"{got!r} is not the right count"
 
 
-@exercise("mlp_q1", LECTURE, "mlp_q1")
-def mlp_q1_cases(rng):
-    return [Case("the number of parameters of a 784-30-10 network", probe=lambda obj: answer(obj),
-                 judge=_judge_parameter_count,
-                 hint="a dense layer n_in -> n_out has n_in * n_out weights and n_out biases")]
+question("mlp_q1", LECTURE, "the number of parameters of a 784-30-10 network",
+         judge=_judge_parameter_count,
+         hint="a dense layer n_in -> n_out has n_in * n_out weights and n_out biases")
 
 
-@exercise("mlp_q2", LECTURE, "mlp_q2")
-def mlp_q2_cases(rng):
-    return [Case("what a deep network with linear activations computes",
-                 probe=lambda obj: answer(obj), judge=choice_judge("b"),
-                 hint="multiply out two linear layers: (x W1 + b1) W2 + b2 = ?")]
+question("mlp_q2", LECTURE, "what a deep network with linear activations computes",
+         judge=choice_judge("b"),
+         hint="multiply out two linear layers: (x W1 + b1) W2 + b2 = ?")
 
 
-@exercise("mlp_q3", LECTURE, "mlp_q3")
-def mlp_q3_cases(rng):
-    return [Case("the gradient of -log softmax(z)_y for a wrong class k",
-                 probe=lambda obj: answer(obj), judge=choice_judge("b"),
-                 hint="differentiate -z_y + log sum_j e^(z_j) with respect to z_k, k != y")]
+question("mlp_q3", LECTURE, "the gradient of -log softmax(z)_y for a wrong class k",
+         judge=choice_judge("b"),
+         hint="differentiate -z_y + log sum_j e^(z_j) with respect to z_k, k != y")

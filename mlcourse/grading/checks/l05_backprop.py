@@ -2,7 +2,7 @@
 import numpy as np
 
 from mlcourse import activations, autodiff, gradcheck, nn
-from mlcourse.grading.framework import choice_judge, number_judge, Case, answer, compare, exercise
+from mlcourse.grading.framework import Case, choice_judge, compare, exercise, number_judge, question
 
 LECTURE = "05_backprop"
 
@@ -261,37 +261,22 @@ def autodiff_backward_cases(rng):
 
 # ------------------------------------------------------------------ conceptual questions
 
-@exercise("backprop_q1", LECTURE, "backprop_q1")
-def backprop_q1_cases(rng):
-    def judge(got, case):
-        try:
-            value = float(got)
-        except (TypeError, ValueError):
-            return f"answer with a number; got {got!r}"
-        if value != 20000:
-            return (f"{value:g} is not right: count the evaluations of the loss for ONE "
-                    "entry of θ, then multiply by the number of entries")
-        return None
-    return [Case("evaluations of the loss for a centred-difference gradient of 10,000 "
-                 "parameters", probe=lambda obj: answer(obj), judge=judge,
-                 hint="centred differences evaluate f at x + eps e_i and at x - eps e_i")]
+question("backprop_q1", LECTURE, "evaluations of the loss for a centred-difference gradient of "
+         "10,000 parameters",
+         judge=number_judge(20000, 0, "count the evaluations of the loss for ONE entry of θ, "
+                                      "then multiply by the number of entries"),
+         hint="centred differences evaluate f at x + eps e_i and at x - eps e_i")
 
 
-@exercise("backprop_q2", LECTURE, "backprop_q2")
-def backprop_q2_cases(rng):
-    return [Case("the gradient of a dense layer's weights (out = X @ W + b)",
-                 probe=lambda obj: answer(obj),
-                 judge=choice_judge("b", explain="check the shapes: X is (n, n_in), δ is (n, n_out), "
-                                          "and ∇W must be (n_in, n_out)"),
-                 hint="write out[i, k] = Σ_j X[i, j] W[j, k] + b[k] and differentiate "
-                      "with respect to W[j, k]")]
+question("backprop_q2", LECTURE, "the gradient of a dense layer's weights (out = X @ W + b)",
+         judge=choice_judge("b", explain="check the shapes: X is (n, n_in), δ is (n, n_out), "
+                            "and ∇W must be (n_in, n_out)"),
+         hint="write out[i, k] = Σ_j X[i, j] W[j, k] + b[k] and differentiate "
+              "with respect to W[j, k]")
 
 
-@exercise("backprop_q3", LECTURE, "backprop_q3")
-def backprop_q3_cases(rng):
-    return [Case("why reverse mode suits training a network",
-                 probe=lambda obj: answer(obj),
-                 judge=choice_judge("a", explain="think of how many outputs (one loss) and how many "
-                                          "inputs (all the parameters) the function has"),
-                 hint="reverse mode gives the gradient of ONE output with respect to ALL "
-                      "inputs in one backward pass")]
+question("backprop_q3", LECTURE, "why reverse mode suits training a network",
+         judge=choice_judge("a", explain="think of how many outputs (one loss) and how many "
+                            "inputs (all the parameters) the function has"),
+         hint="reverse mode gives the gradient of ONE output with respect to ALL "
+              "inputs in one backward pass")

@@ -2,7 +2,7 @@
 import numpy as np
 
 from mlcourse import vanishing as ref
-from mlcourse.grading.framework import choice_judge, number_judge, Case, answer, exercise
+from mlcourse.grading.framework import Case, choice_judge, exercise, number_judge, question
 
 LECTURE = "06_vanishing_gradients"
 
@@ -215,19 +215,13 @@ def he_normal_cases(rng):
 
 # ---------------------------------------------------------------- conceptual questions
 
-@exercise("vanishing_q1", LECTURE, "vanishing_q1")
-def vanishing_q1_cases(rng):
-    return [Case("each extra sigmoid layer (|w| <= 1) multiplies the bound by ...",
-                 probe=lambda obj: answer(obj),
-                 judge=number_judge(0.25, 1e-3, "not quite: look at the largest value of s'(z)"),
-                 hint="each layer contributes a factor w_k s'(z_k); how large can it be?")]
+question("vanishing_q1", LECTURE, "each extra sigmoid layer (|w| <= 1) multiplies the bound by ...",
+         judge=number_judge(0.25, 1e-3, "not quite: look at the largest value of s'(z)"),
+         hint="each layer contributes a factor w_k s'(z_k); how large can it be?")
 
 
-@exercise("vanishing_q2", LECTURE, "vanishing_q2")
-def vanishing_q2_cases(rng):
-    return [Case("10 ReLU layers initialized with Var(W) = 1/n_in",
-                 probe=lambda obj: answer(obj),
-                 judge=choice_judge("b", explain="not quite: compare Var(W) = 1/n_in with He's 2/n_in"),
-                 hint="Var(W) = 1/n_in is He's variance times c = 1/2; the first layer's gradient is "
-                      "about c^(9/2) times the last one's")]
+question("vanishing_q2", LECTURE, "10 ReLU layers initialized with Var(W) = 1/n_in",
+         judge=choice_judge("b", explain="not quite: compare Var(W) = 1/n_in with He's 2/n_in"),
+         hint="Var(W) = 1/n_in is He's variance times c = 1/2; the first layer's gradient is "
+              "about c^(9/2) times the last one's")
 

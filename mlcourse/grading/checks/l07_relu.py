@@ -2,7 +2,7 @@
 import numpy as np
 
 from mlcourse import rectified as ref
-from mlcourse.grading.framework import Case, answer, choice_judge, exercise, number_judge
+from mlcourse.grading.framework import Case, choice_judge, exercise, number_judge, question
 
 LECTURE = "07_relu"
 
@@ -48,28 +48,19 @@ def dead_fraction_cases(rng):
     ]
 
 
-@exercise("relu_q1", LECTURE, "relu_q1")
-def relu_q1_cases(rng):
-    return [Case("fraction of the ReLU units of a layer that output 0 on an input, at init",
-                 probe=lambda obj: answer(obj),
-                 judge=number_judge(0.5, 0.1, "not quite: for a fixed input, z = a . w is "
-                                               "symmetric around 0 over the random weights"),
-                 hint="zero biases, weights drawn symmetrically around 0: P(z <= 0) = ?")]
+question("relu_q1", LECTURE, "fraction of the ReLU units of a layer that output 0 on an input, at init",
+         judge=number_judge(0.5, 0.1, "not quite: for a fixed input, z = a . w is "
+                            "symmetric around 0 over the random weights"),
+         hint="zero biases, weights drawn symmetrically around 0: P(z <= 0) = ?")
 
 
-@exercise("relu_q2", LECTURE, "relu_q2")
-def relu_q2_cases(rng):
-    return [Case("why a leaky ReLU unit can come back to life",
-                 probe=lambda obj: answer(obj),
-                 judge=choice_judge("a", explain="not quite: look at the derivative of max(alpha z, z) "
-                                          "for z < 0"),
-                 hint="a unit learns only if the gradient of its incoming weights is non-zero")]
+question("relu_q2", LECTURE, "why a leaky ReLU unit can come back to life",
+         judge=choice_judge("a", explain="not quite: look at the derivative of max(alpha z, z) "
+                            "for z < 0"),
+         hint="a unit learns only if the gradient of its incoming weights is non-zero")
 
 
-@exercise("relu_q3", LECTURE, "relu_q3")
-def relu_q3_cases(rng):
-    return [Case("why the 4-hidden-layer sigmoid net trails after a few epochs",
-                 probe=lambda obj: answer(obj),
-                 judge=choice_judge("b", explain="not quite: compare the speeds of learning of the layers "
-                                          "(lecture 6)"),
-                 hint="the deep net is behind from the very first epoch, before it could overfit")]
+question("relu_q3", LECTURE, "why the 4-hidden-layer sigmoid net trails after a few epochs",
+         judge=choice_judge("b", explain="not quite: compare the speeds of learning of the layers "
+                            "(lecture 6)"),
+         hint="the deep net is behind from the very first epoch, before it could overfit")

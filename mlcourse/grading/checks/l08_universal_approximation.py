@@ -2,7 +2,7 @@
 import numpy as np
 
 from mlcourse import uat as ref
-from mlcourse.grading.framework import choice_judge, number_judge, Case, answer, exercise
+from mlcourse.grading.framework import Case, choice_judge, exercise, number_judge, question
 
 LECTURE = "08_universal_approximation"
 
@@ -195,23 +195,18 @@ def count_regions_cases(rng):
 
 # ---------------------------------------------------------------- conceptual questions
 
-@exercise("uat_q1", LECTURE, "uat_q1")
-def uat_q1_cases(rng):
-    return [Case("what the universal approximation theorem guarantees",
-                 probe=lambda obj: answer(obj), judge=choice_judge("b"),
-                 hint="the theorem is an existence statement about approximating a known "
-                      "continuous function; it says nothing about training or data")]
+question("uat_q1", LECTURE, "what the universal approximation theorem guarantees",
+         judge=choice_judge("b"),
+         hint="the theorem is an existence statement about approximating a known "
+              "continuous function; it says nothing about training or data")
 
 
-@exercise("uat_q2", LECTURE, "uat_q2")
-def uat_q2_cases(rng):
-    return [Case("the largest number of linear pieces of a 1-hidden-layer ReLU net with 10 units "
-                 "on the real line", probe=lambda obj: answer(obj), judge=number_judge(11),
-                 hint="each unit relu(w x + b) bends the function at one point at most")]
+question("uat_q2", LECTURE, "the largest number of linear pieces of a 1-hidden-layer ReLU net with 10 units "
+                            "on the real line",
+         judge=number_judge(11),
+         hint="each unit relu(w x + b) bends the function at one point at most")
 
 
-@exercise("uat_q3", LECTURE, "uat_q3")
-def uat_q3_cases(rng):
-    return [Case("the number of linear pieces on [0, 1] of the tent map composed 5 times",
-                 probe=lambda obj: answer(obj), judge=number_judge(32),
-                 hint="each composition maps every piece onto [0, 1] and folds it in two")]
+question("uat_q3", LECTURE, "the number of linear pieces on [0, 1] of the tent map composed 5 times",
+         judge=number_judge(32),
+         hint="each composition maps every piece onto [0, 1] and folds it in two")

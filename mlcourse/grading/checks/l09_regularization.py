@@ -2,7 +2,7 @@
 import numpy as np
 
 from mlcourse import regularization as ref
-from mlcourse.grading.framework import choice_judge, number_judge, Case, answer, exercise
+from mlcourse.grading.framework import Case, choice_judge, exercise, number_judge, question
 
 LECTURE = "09_regularization"
 
@@ -167,23 +167,17 @@ def dropout_cases(rng):
 
 # ---------------------------------------------------------------- conceptual questions
 
-@exercise("regularization_q1", LECTURE, "regularization_q1")
-def regularization_q1_cases(rng):
-    return [Case("what inverted dropout does at test time", probe=lambda obj: answer(obj),
-                 judge=choice_judge("b"),
-                 hint="in the inverted convention the scaling already happened during training")]
+question("regularization_q1", LECTURE, "what inverted dropout does at test time",
+         judge=choice_judge("b"),
+         hint="in the inverted convention the scaling already happened during training")
 
 
-@exercise("regularization_q2", LECTURE, "regularization_q2")
-def regularization_q2_cases(rng):
-    return [Case("the number of parameters of a 1-D convolution layer (kernel 5, 1 input "
-                 "channel, 4 output channels, with biases)", probe=lambda obj: answer(obj),
-                 judge=number_judge(24),
-                 hint="each output channel has one kernel (shared by all positions) and one bias")]
+question("regularization_q2", LECTURE, "the number of parameters of a 1-D convolution layer (kernel 5, 1 input "
+                                       "channel, 4 output channels, with biases)",
+         judge=number_judge(24),
+         hint="each output channel has one kernel (shared by all positions) and one bias")
 
 
-@exercise("regularization_q3", LECTURE, "regularization_q3")
-def regularization_q3_cases(rng):
-    return [Case("the penalty weight λ of a Gaussian prior N(0, σ² I)",
-                 probe=lambda obj: answer(obj), judge=choice_judge("b"),
-                 hint="write -log of the prior density and compare it with λ/2 ||θ||²")]
+question("regularization_q3", LECTURE, "the penalty weight λ of a Gaussian prior N(0, σ² I)",
+         judge=choice_judge("b"),
+         hint="write -log of the prior density and compare it with λ/2 ||θ||²")
