@@ -12,13 +12,20 @@ the results in a process the student's code never touched:
                                     (student side; only plain data comes back)
 3. `judge(exercise, cases, outcomes)` -> a `Report` with the score and feedback
 
-`check("<id>")` does the three steps in the notebook's own process.
+`check("<id>")` does the three steps in the notebook's own process. Both the check
+and the batch grader apply the same two rules around them: an answer that uses the
+course's own library earns 0 (`course_note`), and a failure caused by a wrong function
+of an earlier exercise names that exercise (`blame`).
 """
+import ast
 import copy
 import contextlib
+import html
 import inspect
 import io
+import linecache
 import os
+import re
 import signal
 import zlib
 from dataclasses import dataclass, field
@@ -143,6 +150,91 @@ def number_judge(correct, tol=0.0, explain=""):
     return judge
 
 
+# ---------------------------------------------------------------- the course's own library
+
+_COURSE_IMPORT = re.compile(
+    r"^\s*(?:from\s+mlcourse\b|import\s+(?:[\w.]+(?:\s+as\s+\w+)?\s*,\s*)*mlcourse\b)"
+    r"|(?:__import__|import_module)\(\s*[rbuf]*['\"]mlcourse", re.MULTILINE)
+
+COURSE_IMPORT_NOTE = ("your cell imports the course's library `mlcourse`: "
+                      "the reference implementation is not an answer")
+
+
+def imports_course(source):
+    """True if a cell's source imports the course's library (handing in the reference is not an answer)."""
+    return _COURSE_IMPORT.search(source or "") is not None
+
+
+def course_reference(obj, name):
+    """'module.qualname' if `obj` is a function or class of the course's library, else ''."""
+    module = getattr(obj, "__module__", None) or ""
+    if callable(obj) and isinstance(module, str) and module.split(".")[0] == "mlcourse":
+        return f"{module}.{getattr(obj, '__qualname__', name)}"
+    return ""
+
+
+def reference_note(name, reference):
+    """The note for an answer that is the course's own function `reference`."""
+    return f"`{name}` is the course's reference ({reference}), not your own code"
+
+
+def course_note(name, obj, source):
+    """The one rule of the check and of the batch grader: None if the answer may be graded,
+    else the note that gives it 0. `source` is the cell that defined the answer: a cell
+    that imports `mlcourse` is refused first, then an answer that is the course's own object."""
+    if imports_course(source):
+        return COURSE_IMPORT_NOTE
+    reference = course_reference(obj, name)
+    return reference_note(name, reference) if reference else None
+
+
+def _binds(source, name):
+    """True if a cell's top level binds `name` (def, class, import or assignment)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return False
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if node.name == name:
+                return True
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            if any((a.asname or a.name.split(".")[0]) == name for a in node.names):
+                return True
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == name
+                   for target in targets for t in ast.walk(target)):
+                return True
+    return False
+
+
+def cell_source(obj, name, history=()):
+    """The source of the notebook cell that defined `obj` ('' when unknown).
+
+    A function knows its cell: IPython registers every cell's source in `linecache`
+    under a file name that is not a file on disk (the function's code object names it).
+    A function from a real file gives only its own source (the file may import anything).
+    Anything else (the course's own function, a variable) comes from the last cell in
+    `history` (IPython's `In`) that binds `name`.
+    """
+    code = getattr(obj, "__code__", None)
+    if code is not None and not course_reference(obj, name):
+        filename = code.co_filename
+        if os.path.exists(filename):
+            try:
+                return inspect.getsource(obj)
+            except (OSError, TypeError):
+                return ""
+        lines = linecache.getlines(filename)
+        if lines:
+            return "".join(lines)
+    for source in reversed(list(history)):
+        if isinstance(source, str) and _binds(source, name):
+            return source
+    return ""
+
+
 # ---------------------------------------------------------------- step 1: cases
 
 def make_cases(ex):
@@ -265,17 +357,54 @@ def run_probes(ex, obj, cases):
 
 # ---------------------------------------------------------------- step 3: judging
 
+FORGOT_RETURN = "returned None: did you forget `return`?"
+SHOWN_WHOLE = 10        # arrays with at most this many entries are printed whole
+SHOWN_DIFFERENCES = 3   # larger ones: shape, dtype and the first differing entries
+
+
+def number(x, digits=4):
+    """A number as a student would write it: 0.25, -3, 1e-12, 1000, nan; never -0."""
+    if isinstance(x, (bool, np.bool_)):
+        return str(bool(x))
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    x = float(x)
+    if np.isnan(x):
+        return "nan"
+    if np.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x == 0:
+        return "0"
+    mantissa, e, exponent = f"{x:.{digits}g}".partition("e")
+    return f"{mantissa}e{int(exponent)}" if e else mantissa
+
+
+def _entries(a, digits=4):
+    """The values of a small array in nested brackets: [[1 0.5] [0 -2]]."""
+    if a.ndim == 0:
+        return number(a.item(), digits)
+    return "[" + " ".join(_entries(row, digits) for row in a) + "]"
+
+
+def _telling_digits(expected, got):
+    """The fewest significant digits (4 to 12) at which two different values print differently."""
+    for digits in range(4, 13):
+        if _entries(np.asarray(expected), digits) != _entries(np.asarray(got), digits):
+            return digits
+    return 12
+
+
 def describe(x):
     """A short, deterministic description of a value: type, shape, dtype, a few values."""
     if isinstance(x, np.ndarray):
-        body = np.array2string(x, precision=4, threshold=12, edgeitems=3, suppress_small=True,
-                               max_line_width=72, separator=" ")
-        body = body.replace("\n", "\n      ")
-        return f"array of shape {x.shape} and dtype {x.dtype}: {body}"
-    if isinstance(x, (float, np.floating)):
-        return f"{type(x).__name__} {float(x):.6g}"
-    if isinstance(x, (bool, np.bool_, int, np.integer)):
-        return f"{type(x).__name__} {x}"
+        head = f"array of shape {x.shape} and dtype {x.dtype}"
+        if x.dtype.kind not in "biuf":
+            return head
+        if x.size <= SHOWN_WHOLE:
+            return f"{head}: {_entries(x)}"
+        return f"{head}, starting {' '.join(number(v) for v in x.ravel()[:4])} ..."
+    if isinstance(x, (float, np.floating, bool, np.bool_, int, np.integer)):
+        return f"{type(x).__name__} {number(x)}"
     if isinstance(x, (tuple, list)):
         return f"{type(x).__name__} of length {len(x)}"
     if isinstance(x, dict):
@@ -284,8 +413,29 @@ def describe(x):
     return f"{type(x).__name__} {text[:80]}"
 
 
+def _wrong_values(where, expected, got, wrong):
+    """The message for arrays of the right shape whose entries `wrong` differ."""
+    if expected.ndim == 0:
+        digits = _telling_digits(expected, got)
+        return f"{where} is wrong: expected {number(expected.item(), digits)}, got {number(got.item(), digits)}"
+    lines = [f"{where} has the wrong values at {int(wrong.sum())} of {wrong.size} entries"]
+    if expected.size <= SHOWN_WHOLE:
+        digits = _telling_digits(expected, got)
+        lines += [f"    expected: {_entries(expected, digits)}", f"    got:      {_entries(got, digits)}"]
+        return "\n".join(lines)
+    lines[0] += f" (shape {expected.shape}); the first ones:"
+    for index in list(zip(*np.nonzero(wrong)))[:SHOWN_DIFFERENCES]:
+        e, g = expected[index], got[index]
+        digits = _telling_digits(e, g)
+        at = ", ".join(str(int(i)) for i in index)
+        lines.append(f"    at [{at}]: expected {number(e, digits)}, got {number(g, digits)}")
+    return "\n".join(lines)
+
+
 def compare(expected, got, rtol=1e-6, atol=1e-9, where="the result"):
     """None if `got` matches `expected` (recursively, numerically close), else a message."""
+    if got is None and expected is not None:
+        return FORGOT_RETURN if where == "the result" else f"{where} is None"
     if isinstance(expected, dict):
         if not isinstance(got, dict):
             return f"{where} should be a dict with keys {sorted(expected)}; got {describe(got)}"
@@ -316,17 +466,14 @@ def compare(expected, got, rtol=1e-6, atol=1e-9, where="the result"):
         return f"{where} should be numeric; got {describe(got)}"
     if got_arr.shape != expected_arr.shape:
         return (f"{where} has the wrong shape: expected {expected_arr.shape}, got {got_arr.shape}\n"
-                f"    expected: {describe(expected)}\n    got:      {describe(got)}")
+                f"    expected: {describe(expected_arr)}\n    got:      {describe(got_arr)}")
     if got_arr.dtype.kind == "f" and np.any(np.isnan(got_arr)) and not np.any(np.isnan(expected_arr)):
-        return f"{where} contains NaN (a 0/0, inf - inf or log of a negative?)\n    got: {describe(got)}"
-    if not np.allclose(got_arr.astype(float), expected_arr.astype(float), rtol=rtol, atol=atol,
-                       equal_nan=True):
-        diff = np.abs(got_arr.astype(float) - expected_arr.astype(float))
-        diff = np.where(np.isnan(diff), np.inf, diff)
-        worst = np.unravel_index(np.argmax(diff), diff.shape) if diff.ndim else ()
-        at = f" (largest difference at index {tuple(int(i) for i in worst)})" if diff.ndim else ""
-        return (f"{where} has the wrong values{at}\n"
-                f"    expected: {describe(expected)}\n    got:      {describe(got)}")
+        return (f"{where} contains NaN (a 0/0, inf - inf or log of a negative?)\n"
+                f"    got: {describe(got_arr)}")
+    got_f, expected_f = got_arr.astype(float), expected_arr.astype(float)
+    wrong = ~np.isclose(got_f, expected_f, rtol=rtol, atol=atol, equal_nan=True)
+    if np.any(wrong):
+        return _wrong_values(where, expected_f, got_f, wrong)
     return None
 
 
@@ -338,16 +485,24 @@ class CaseResult:
     hint: str = ""
 
 
+_COLOURS = {"ok": "#1a7f37", "FAIL": "#cf222e"}   # green / red; the words say it too
+
+
 @dataclass
 class Report:
     exercise: Exercise
     results: list
     status: str = "graded"    # 'graded', 'missing' (not implemented / not answered), or 'absent'
     note: str = ""
+    notes: list = field(default_factory=list)   # earlier exercises to fix first (see blame)
 
     @property
     def n_passed(self):
         return sum(r.passed for r in self.results)
+
+    @property
+    def full_marks(self):
+        return self.status == "graded" and self.n_passed == len(self.results) > 0
 
     @property
     def score(self):
@@ -356,26 +511,55 @@ class Report:
             return 0.0
         return round(self.exercise.points * self.n_passed / len(self.results), 2)
 
-    def text(self):
-        """The feedback shown under the check cell (deterministic: nbval compares it)."""
+    def lines(self):
+        """The feedback as (kind, line) pairs; kind is 'head', 'note', 'ok', 'FAIL' or 'detail'.
+
+        Failed cases that share one message are listed together: the message is said
+        once, followed by their hints (each once)."""
         ex = self.exercise
         head = f"[{ex.id}] score {self.score:g}/{ex.points:g}"
         if self.status != "graded":
-            return f"{head} - {self.note}"
-        lines = [f"{head} - {self.n_passed} of {len(self.results)} cases passed"
-                 + (". Well done!" if self.n_passed == len(self.results) else "")]
+            head += f" - {self.note}"
+        else:
+            head += (f" - {self.n_passed} of {len(self.results)} cases passed"
+                     + (". Well done!" if self.full_marks else ""))
+        out = [("head", head)] + [("note", f"  note: {n}") for n in self.notes]
+        said = set()
         for r in self.results:
             if r.passed:
-                lines.append(f"  ok    {r.name}")
-            else:
-                lines.append(f"  FAIL  {r.name}")
-                lines.extend("        " + line for line in r.message.splitlines())
-                if r.hint:
-                    lines.append(f"        hint: {r.hint}")
-        return "\n".join(lines)
+                out.append(("ok", f"  ok    {r.name}"))
+                continue
+            if r.message in said:
+                continue
+            said.add(r.message)
+            group = [g for g in self.results if not g.passed and g.message == r.message]
+            out += [("FAIL", f"  FAIL  {g.name}") for g in group]
+            out += [("detail", "        " + line) for line in r.message.splitlines()]
+            hints = dict.fromkeys(g.hint for g in group if g.hint)
+            out += [("detail", f"        hint: {hint}") for hint in hints]
+        return out
 
-    def __str__(self):
+    def text(self):
+        """The feedback shown under the check cell and written by the grader (deterministic)."""
+        return "\n".join(line for _, line in self.lines())
+
+    def _repr_html_(self):
+        """The same text for JupyterLab, with FAIL in red and ok in green."""
+        rows = []
+        for kind, line in self.lines():
+            text = html.escape(line)
+            if kind in _COLOURS:
+                text = text.replace(kind, f'<span style="color:{_COLOURS[kind]};font-weight:bold">'
+                                          f'{kind}</span>', 1)
+            elif kind == "head":
+                text = f"<b>{text}</b>"
+            rows.append(text)
+        return '<pre class="mlcourse-check">' + "\n".join(rows) + "</pre>"
+
+    def __repr__(self):
         return self.text()
+
+    __str__ = text
 
 
 def judge_case(case, outcome):
@@ -386,9 +570,11 @@ def judge_case(case, outcome):
         return CaseResult(case.name, False, f"raised {outcome.error}", case.hint)
     if outcome.changed_inputs:
         names = ", ".join(outcome.changed_inputs)
-        return CaseResult(case.name, False,
+        return CaseResult(case.name, False,      # the message is the hint
                           f"your function changed its input(s) {names} in place; "
-                          "work on a copy (e.g. w = w + ... instead of w += ...)", case.hint)
+                          "work on a copy (e.g. w = w + ... instead of w += ...)")
+    if outcome.value is None and case.probe is None:
+        return CaseResult(case.name, False, FORGOT_RETURN)
     if case.judge is not None:
         try:
             message = case.judge(outcome.value, case)
@@ -396,7 +582,8 @@ def judge_case(case, outcome):
             message = f"could not be checked: {_short_error(exc)}; got {describe(outcome.value)}"
     else:
         message = compare(case.expected, outcome.value, case.rtol, case.atol)
-    return CaseResult(case.name, message is None, message or "", case.hint)
+    return CaseResult(case.name, message is None, message or "",
+                      "" if message == FORGOT_RETURN else case.hint)
 
 
 def judge(ex, cases, outcomes):
@@ -410,14 +597,69 @@ def absent(ex, note):
     return Report(ex, [], status="absent", note=note)
 
 
+# ---------------------------------------------------------------- earlier exercises
+
+def names_used(source):
+    """The names a cell's code reads (the functions it calls among them); empty if it does not parse."""
+    try:
+        tree = ast.parse(source or "")
+    except (SyntaxError, ValueError):
+        return set()
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def earlier_exercises(ex):
+    """The exercises of ex's lecture registered (= placed in the notebook) before it."""
+    lecture = exercises_of(ex.lecture)
+    return lecture[: lecture.index(ex)]
+
+
+def _refused(report):
+    """True if a report gave 0 for using the course's library."""
+    return report.status == "absent" and (
+        report.note == COURSE_IMPORT_NOTE or " is the course's reference (" in report.note)
+
+
+def blame(report, source, earlier):
+    """The report with a note for each earlier exercise whose function `source` uses and
+    whose own check does not pass (the same rule in the check and in the batch grader).
+
+    earlier: Reports of the exercises before this one in the same lecture. An answer that
+    relies on a function refused for using the course's library is refused as well (the
+    grader cannot run it without that function)."""
+    used = names_used(source) - {report.exercise.name}
+    notes = []
+    for r in earlier:
+        name, id = r.exercise.name, r.exercise.id
+        if name not in used or r.full_marks:
+            continue
+        if _refused(r):
+            return absent(report.exercise, f"it uses your `{name}` (exercise {id}), which the "
+                                           "grader refuses: it uses the course's library")
+        if r.status == "missing":
+            notes.append(f"your `{name}` (exercise {id}) is {r.note}; write it first")
+        elif r.status == "absent":
+            notes.append(f"your `{name}` (exercise {id}) could not be checked; fix it first")
+        else:
+            notes.append(f"your `{name}` (exercise {id}) is wrong; fix it first")
+    if not notes or report.full_marks:
+        return report
+    return Report(report.exercise, report.results, report.status, report.note,
+                  report.notes + notes)
+
+
 # ---------------------------------------------------------------- in the notebook
 
-def _user_namespace():
+def _shell():
     try:
         from IPython import get_ipython
-        shell = get_ipython()
     except ImportError:
-        shell = None
+        return None
+    return get_ipython()
+
+
+def _user_namespace():
+    shell = _shell()
     if shell is not None:
         return shell.user_ns
     import __main__
@@ -425,7 +667,7 @@ def _user_namespace():
 
 
 def grade(id, namespace):
-    """Grade exercise `id` using the object of the same name found in `namespace`."""
+    """Grade exercise `id` using the object of the same name found in `namespace` (cases only)."""
     ex = get_exercise(id)
     if ex.name not in namespace:
         return absent(ex, f"not found: no `{ex.name}` is defined. Write it in the cell above "
@@ -434,16 +676,42 @@ def grade(id, namespace):
     return judge(ex, cases, run_probes(ex, namespace[ex.name], cases))
 
 
-def check(id, namespace=None):
-    """Check exercise `id` in the notebook: print the score and feedback.
+def assess(id, namespace, history=()):
+    """What check() shows, by the batch grader's rules: an answer that uses the course's
+    library earns 0 (`course_note`), then the cases run, then `blame` names the earlier
+    exercises whose wrong functions the answer uses. `history` is IPython's `In`."""
+    ex = get_exercise(id)
+    if ex.name not in namespace:
+        return grade(id, namespace)
+    obj = namespace[ex.name]
+    source = cell_source(obj, ex.name, history)
+    note = course_note(ex.name, obj, source)
+    if note:
+        return absent(ex, note)
+    report = grade(id, namespace)
+    used = names_used(source)
+    earlier = [assess(e.id, namespace, history) for e in earlier_exercises(ex) if e.name in used]
+    return blame(report, source, earlier)
 
-    Never raises for a wrong or unfinished answer. Under nbgrader
-    (environment variable NBGRADER_EXECUTION set) it returns the points earned,
-    so nbgrader records partial credit and `nbgrader validate` fails a blank
-    notebook.
+
+def check(id, namespace=None):
+    """Check exercise `id` in the notebook: show the score and feedback.
+
+    Never raises for a wrong or unfinished answer. In IPython the report is displayed
+    as HTML (FAIL/ok coloured) with the grader's text as its plain-text form. Under
+    nbgrader (environment variable NBGRADER_EXECUTION set) it returns the points earned,
+    so nbgrader records partial credit and `nbgrader validate` fails a blank notebook.
     """
-    report = grade(id, _user_namespace() if namespace is None else namespace)
-    print(report.text())
+    shell = _shell()
+    if namespace is None:
+        namespace = _user_namespace()
+    history = shell.user_ns.get("In", ()) if shell is not None else ()
+    report = assess(id, namespace, history)
+    if shell is not None:
+        from IPython.display import display
+        display(report)
+    else:
+        print(report.text())
     if os.environ.get("NBGRADER_EXECUTION"):
         return report.score
     return None
