@@ -35,16 +35,25 @@ help:
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml requirements/constraints.txt requirements/nodeps.txt
+$(STAMP): pyproject.toml requirements/constraints.txt requirements/nodeps.txt jupyter/overrides.json \
+          jupyter/jupyter_server_config.json
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -qq -c requirements/constraints.txt -e ".[test]"
 	$(PIP) install -qq --no-deps -r requirements/nodeps.txt
 	$(PY) -m ipykernel install --sys-prefix --name mlcourse --display-name "Python 3 (mlcourse)" \
 	    --env OPENBLAS_NUM_THREADS 1 --env OMP_NUM_THREADS 1 --env MKL_NUM_THREADS 1 >/dev/null
+	# JupyterLab settings: no news pop-up, one kernel, Markdown opens rendered (jupyter/README.md)
+	install -D -m 644 jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	install -D -m 644 jupyter/jupyter_server_config.json \
+	    $(VENV)/etc/jupyter/jupyter_server_config.json
 	touch $(STAMP)
 
+# The server's root is the course; a student's notebooks are copies in my-work/ (git-ignored),
+# so running and saving them never changes a tracked file (mlcourse/workspace.py).
 lab: setup
-	$(VENV)/bin/jupyter lab $(ROOT_FLAG) $(JUPYTER_ARGS) lectures/01_perceptron.ipynb
+	$(PY) -m mlcourse workspace
+	$(VENV)/bin/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" \
+	    --LabApp.default_url=/lab/tree/my-work/HOME.md $(JUPYTER_ARGS)
 
 # nbgrader lives in a separate environment: it pins JupyterLab and Notebook,
 # and students don't need it. Only the compatibility test and the benchmark use it.

@@ -1,4 +1,4 @@
-"""Command line: `python -m mlcourse build ...` and `python -m mlcourse grade ...`."""
+"""Command line: `python -m mlcourse build|grade|workspace ...`."""
 import sys
 
 USAGE = """usage: python -m mlcourse COMMAND [...]
@@ -8,6 +8,8 @@ commands:
           (python -m mlcourse build --help)
   grade   grade submitted exercise notebooks into a CSV gradebook
           (python -m mlcourse grade --help)
+  workspace copy the lectures and exercises into my-work/ (git-ignored) for a student,
+          never overwriting their changes; write the course home my-work/HOME.md
 """
 
 
@@ -21,6 +23,8 @@ def main(argv=None):
         from mlcourse.grading.build import main as run
     elif command == "grade":
         from mlcourse.grading.grader import main as run
+    elif command == "workspace":
+        from mlcourse.workspace import main as run
     else:
         print(f"unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
         return 2
