@@ -19,8 +19,12 @@ treated as hostile: the worker unpickles it with a whitelist (numbers,
 strings, containers and NumPy arrays only) and judges it with cases it
 computed itself, in a process the student's code never touched.
 
-This isolates mistakes and ordinary mischief; it is not a security sandbox
-against a determined attacker (run untrusted code in a container).
+The fork isolates one exercise from the next. The security boundary is the
+bubblewrap sandbox the batch grader puts the whole worker in (`bwrap_command`
+below): own PID, mount, IPC, UTS and network namespaces, no capabilities, a
+read-only view of the interpreter, its packages and the `mlcourse` package
+only, a small private /tmp, and everything killed when the run ends. Whatever
+the worker reports is checked again by the grader (`run_from_plain`).
 """
 import dataclasses
 import gc
@@ -28,10 +32,13 @@ import io
 import os
 import pickle
 import select
+import shutil
 import signal
 import struct
+import subprocess
 import sys
 import time
+from pathlib import Path
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -99,14 +106,15 @@ def safe_loads(data):
 class MessageReader:
     """Reads length-prefixed messages from a pipe, waiting at most until a deadline."""
 
-    def __init__(self, fd):
+    def __init__(self, fd, max_message=MAX_MESSAGE_BYTES):
         self.fd, self.buffer, self.eof = fd, bytearray(), False
+        self.max_message = max_message
 
     def _next_frame(self):
         if len(self.buffer) < 8:
             return None
         (size,) = struct.unpack("!Q", self.buffer[:8])
-        if size > MAX_MESSAGE_BYTES:
+        if size > self.max_message:
             raise ValueError(f"message of {size} bytes is too large")
         if len(self.buffer) < 8 + size:
             return None
@@ -314,11 +322,12 @@ def _describe_status(status):
     return f"exit code {os.WEXITSTATUS(status)}"
 
 
-def run_exercise(shell, cells, ex, *, cell_timeout, deadline, output_bytes):
+def run_exercise(shell, cells, ex, *, cell_timeout, deadline, output_bytes, private_fds=()):
     """Fork a child that runs `cells` [(index, source), ...] then probes `ex`; return a ChildRun.
 
     Each step (a cell, or the probes) may take `cell_timeout` seconds; the
-    whole child must end by `deadline` (time.monotonic()).
+    whole child must end by `deadline` (time.monotonic()). The child closes
+    `private_fds` (the worker's channel to the grader) before running anything.
     """
     read_fd, write_fd = os.pipe()
     gc.freeze()     # the child's garbage collector leaves the worker's objects alone (cheap fork)
@@ -327,6 +336,8 @@ def run_exercise(shell, cells, ex, *, cell_timeout, deadline, output_bytes):
     pid = os.fork()
     if pid == 0:
         os.close(read_fd)
+        for fd in private_fds:
+            os.close(fd)
         _child_main(write_fd, shell, cells, ex, output_bytes)
     os.close(write_fd)
     run = ChildRun()
@@ -364,3 +375,195 @@ def run_exercise(shell, cells, ex, *, cell_timeout, deadline, output_bytes):
     if run.ending != "finished":
         run.stuck_at = steps[min(len(run.cells), len(cells))]
     return run
+
+
+# ---------------------------------------------------------------- a ChildRun on the wire
+
+ENDINGS = ("finished", "timeout", "deadline", "crashed", "garbled")
+MAX_TEXT = 2000        # characters kept of any string the worker reports
+
+
+def run_to_plain(run):
+    """A ChildRun as plain data (the worker sends this to the grader)."""
+    return {
+        "cells": [(c.index, c.error, c.output_bytes) for c in run.cells],
+        "stuck_at": run.stuck_at, "found": run.found, "reference": run.reference,
+        "not_plain": run.not_plain, "probe_crash": run.probe_crash,
+        "outcomes": None if run.outcomes is None else [_outcome_tuple(o) for o in run.outcomes],
+        "ending": run.ending, "detail": run.detail, "output_bytes": run.output_bytes,
+    }
+
+
+def _text(x):
+    if type(x) is not str:
+        raise ValueError(f"expected a string, got {type(x).__name__}")
+    return x[:MAX_TEXT]
+
+
+def _count(x):
+    if type(x) is not int or x < 0:
+        raise ValueError(f"expected a count, got {x!r:.40}")
+    return x
+
+
+def _flag(x):
+    if type(x) is not bool:
+        raise ValueError(f"expected True or False, got {x!r:.40}")
+    return x
+
+
+def _outcome_from_plain(t):
+    if type(t) is not tuple or len(t) != 5:
+        raise ValueError("an outcome is not a 5-tuple")
+    kind, value, error, changed, printed = t
+    if kind not in ("ok", "error", "timeout", "missing"):
+        raise ValueError(f"unknown outcome kind {kind!r:.40}")
+    if not (_plain(value) and _exact_types(value)):
+        raise ValueError("an outcome's value is not plain data")
+    if type(changed) is not tuple or len(changed) > 100:
+        raise ValueError("an outcome's changed inputs are not a tuple of names")
+    return framework.Outcome(kind, value, _text(error), tuple(_text(n) for n in changed),
+                             _count(printed))
+
+
+def run_from_plain(d, steps, max_cases):
+    """Rebuild a ChildRun from what a worker sent, refusing anything off the schema.
+
+    `steps` are the cell indices the exercise may run; `max_cases` bounds the
+    number of outcomes. Raises ValueError on any deviation.
+    """
+    if type(d) is not dict or set(d) != {"cells", "stuck_at", "found", "reference", "not_plain",
+                                         "probe_crash", "outcomes", "ending", "detail",
+                                         "output_bytes"}:
+        raise ValueError("a run report without the expected fields")
+    if type(d["cells"]) is not list or len(d["cells"]) > len(steps):
+        raise ValueError("a run report with too many cells")
+    cells = []
+    for c in d["cells"]:
+        if type(c) is not tuple or len(c) != 3 or c[0] not in steps:
+            raise ValueError("a cell report that is not (index, error, bytes) of a known cell")
+        cells.append(CellRun(c[0], _text(c[1]), _count(c[2])))
+    if d["stuck_at"] is not None and d["stuck_at"] != "probes" and d["stuck_at"] not in steps:
+        raise ValueError(f"stuck at an unknown step {d['stuck_at']!r:.40}")
+    if d["ending"] not in ENDINGS:
+        raise ValueError(f"unknown ending {d['ending']!r:.40}")
+    outcomes = d["outcomes"]
+    if outcomes is not None:
+        if type(outcomes) is not list or len(outcomes) > max_cases:
+            raise ValueError("outcomes that are not a list of at most one per case")
+        outcomes = [_outcome_from_plain(t) for t in outcomes]
+    return ChildRun(cells=cells, stuck_at=d["stuck_at"], found=_flag(d["found"]),
+                    reference=_text(d["reference"]), not_plain=_text(d["not_plain"]),
+                    outcomes=outcomes, probe_crash=_text(d["probe_crash"]),
+                    ending=d["ending"], detail=_text(d["detail"]),
+                    output_bytes=_count(d["output_bytes"]))
+
+
+# ---------------------------------------------------------------- the boundary: bubblewrap
+
+SANDBOX_TMP_BYTES = 64 * 2**20     # size of the sandbox's private /tmp (it counts as memory)
+
+HOW_TO_FIX = (
+    "Student code is graded inside a bubblewrap sandbox. Install it: "
+    "`sudo apt-get install bubblewrap` (Debian/Ubuntu), `sudo dnf install bubblewrap` "
+    "(Fedora), `sudo pacman -S bubblewrap` (Arch). If it is installed but cannot create "
+    "namespaces, allow unprivileged user namespaces (`sudo sysctl "
+    "kernel.unprivileged_userns_clone=1`; on Ubuntu 24.04 and later "
+    "`sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0`), or run the grader as "
+    "root, or in a container started with `--privileged`. To grade without any isolation "
+    "(student code then runs with your rights), pass --no-sandbox.")
+
+
+class SandboxUnavailable(Exception):
+    """bwrap is missing or cannot build the sandbox; the message says why and how to fix it."""
+
+
+def _inside(path, folder):
+    """True if `path` is `folder` or below it (both resolved)."""
+    path, folder = Path(path).resolve(), Path(folder).resolve()
+    return path == folder or folder in path.parents
+
+
+def python_roots():
+    """Folders that hold the interpreter and its packages (bound read-only, same path)."""
+    roots = {Path(p).resolve() for p in (sys.prefix, sys.exec_prefix, sys.base_prefix,
+                                         sys.base_exec_prefix)}
+    roots.add(Path(sys.executable).resolve().parent.parent)
+    return sorted(r for r in roots if not any(r != o and _inside(r, o) for o in roots))
+
+
+def _system_binds():
+    """/usr and the usual top-level links into it, plus the dynamic loader's cache."""
+    args = ["--ro-bind", "/usr", "/usr"]
+    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        top = Path("/") / name
+        if top.is_symlink():
+            args += ["--symlink", os.readlink(top), str(top)]
+        elif top.is_dir():
+            args += ["--ro-bind", str(top), str(top)]
+    for name in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d"):
+        if os.path.exists(name):
+            args += ["--ro-bind", name, name]
+    return args
+
+
+PACKAGE_MOUNT = "/opt/mlcourse"     # where the sandbox sees the `mlcourse` package
+
+
+def bwrap_command(package, env, forbidden=(), tmp_bytes=SANDBOX_TMP_BYTES):
+    """The bwrap command line (up to and including `--`) for a worker.
+
+    `package` is the `mlcourse` package folder (bound read-only at
+    PACKAGE_MOUNT/mlcourse); `env` the environment inside. Raises
+    SandboxUnavailable if bwrap is missing or if a folder to be bound would
+    show one of `forbidden` (the course's sources, submissions, --out, $HOME).
+    """
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        raise SandboxUnavailable("bubblewrap (`bwrap`) is not installed. " + HOW_TO_FIX)
+    roots = [Path("/usr"), *python_roots()]
+    for root in roots:
+        for path in forbidden:
+            if path and _inside(path, root) or root == Path("/"):
+                raise SandboxUnavailable(
+                    f"the sandbox would have to show {root} (the Python environment), which "
+                    f"contains {path}; keep the environment apart from the course's sources, "
+                    "submissions, --out and your home folder. " + HOW_TO_FIX)
+    args = [bwrap, "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net",
+            "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+            "--hostname", "sandbox", *_system_binds()]
+    for root in python_roots():
+        args += ["--ro-bind", str(root), str(root)]
+    args += ["--ro-bind", str(Path(package).resolve()), f"{PACKAGE_MOUNT}/mlcourse",
+             "--proc", "/proc", "--dev", "/dev",
+             "--size", str(int(tmp_bytes)), "--tmpfs", "/tmp",
+             "--size", str(int(tmp_bytes)), "--tmpfs", "/dev/shm",
+             "--chdir", "/tmp", "--clearenv"]
+    for key, value in sorted(env.items()):
+        args += ["--setenv", key, value]
+    return args + ["--"]
+
+
+def sandbox_env(base):
+    """The environment inside the sandbox: `base` (limits, BLAS threads) and private folders."""
+    env = {k: v for k, v in base.items() if k != "PYTHONPATH"}
+    env.update(PATH="/usr/bin:/bin", HOME="/tmp", TMPDIR="/tmp", LANG="C.UTF-8",
+               PYTHONPATH=PACKAGE_MOUNT, PYTHONNOUSERSITE="1",
+               IPYTHONDIR="/tmp/ipython", MPLCONFIGDIR="/tmp/mpl")
+    return env
+
+
+def check_sandbox(package, env, forbidden=()):
+    """Raise SandboxUnavailable unless a sandboxed interpreter starts and imports `mlcourse`."""
+    command = bwrap_command(package, env, forbidden) + [
+        sys.executable, "-c", "import mlcourse, os; assert not os.path.exists('/etc/passwd')"]
+    try:
+        proc = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True,
+                              timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise SandboxUnavailable(f"bwrap could not be run ({_short(exc)}). " + HOW_TO_FIX) \
+            from None
+    if proc.returncode != 0:
+        said = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
+        raise SandboxUnavailable(f"bwrap could not build the sandbox ({said[0][:300]}). "
+                                 + HOW_TO_FIX)

@@ -1,22 +1,29 @@
-"""Grade ONE submitted notebook: `python -m mlcourse.grading.worker SUBMISSION --lecture L --result OUT.json`.
+"""Run ONE submission's cells: `python -m mlcourse.grading.worker` (started by the grader).
 
-The batch grader (grader.py) starts one worker process per submission. The
-worker
+The batch grader (grader.py) reads the submitted notebook, and starts one
+worker per submission, inside the bubblewrap sandbox (sandbox.bwrap_command).
+It hands the worker a job as JSON on stdin: the course's setup cells, the
+student's cells and, per exercise, the cell that answers it. The worker
 
-1. reads the submission with nbformat (an unreadable file is a result, not a crash),
-2. runs the course's own setup cells (from exercises/<lecture>.ipynb, never the
-   student's) in an IPython InteractiveShell,
-3. for each exercise, forks a child (sandbox.run_exercise) that replays the
+1. runs the course's own setup cells (never the student's) in an IPython
+   InteractiveShell,
+2. for each exercise, forks a child (sandbox.run_exercise) that replays the
    student's earlier solution cells that ran cleanly, runs this exercise's cell
    and probes the student's function,
-4. judges what came back with cases it computed itself (framework.judge), and
-5. writes the scores, notes and feedback as JSON to --result.
+3. reports what came back, exercise by exercise, as length-prefixed plain-data
+   messages on its stdout: ("start", id), then ("run", id, index, run) or
+   ("absent", id, note), and ("done",) at the end.
 
-Student code runs only in the children: check cells, stored outputs and any
-`check` or framework function the student redefines play no part in the grade.
+The worker judges nothing: the grader, outside the sandbox, checks every
+message against a schema, builds the cases itself and judges (`assess` here,
+called by the grader). The worker shares its sandbox with the student's code,
+so nothing it says is trusted beyond that submission's own outcomes.
+
+This module also holds the notebook reading and judging helpers the grader
+uses (read_submission, locate, student_cells, assess, summarize).
 """
-import argparse
 import collections
+import ctypes
 import json
 import os
 import re
@@ -26,11 +33,6 @@ import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-
-# jsonschema (used by nbformat's validator) imports this optional IRI checker if
-# installed; compiling its grammar takes ~2 s, and notebooks have no IRIs.
-sys.modules.setdefault("rfc3987_syntax", None)
-import nbformat  # noqa: E402
 
 import mlcourse
 from mlcourse.grading import framework, sandbox
@@ -54,6 +56,11 @@ class Unreadable(Exception):
 
 def read_submission(path):
     """The notebook at `path` (nbformat v4), or raise Unreadable with a short reason."""
+    # jsonschema (used by nbformat's validator) imports this optional IRI checker if
+    # installed; compiling its grammar takes ~2 s, and notebooks have no IRIs. Imported
+    # here: the worker in the sandbox never reads a notebook.
+    sys.modules.setdefault("rfc3987_syntax", None)
+    import nbformat
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -130,14 +137,7 @@ def locate(nb, ex):
     return None
 
 
-_COURSE_IMPORT = re.compile(
-    r"^\s*(?:from\s+mlcourse\b|import\s+(?:[\w.]+(?:\s+as\s+\w+)?\s*,\s*)*mlcourse\b)"
-    r"|(?:__import__|import_module)\(\s*[rbuf]*['\"]mlcourse", re.MULTILINE)
-
-
-def imports_course(source):
-    """True if a cell imports the course's library (handing in the reference is not an answer)."""
-    return _COURSE_IMPORT.search(source) is not None
+imports_course = framework.imports_course   # the rule the notebook's check applies too
 
 
 # ---------------------------------------------------------------- running
@@ -169,6 +169,14 @@ def _absent(ex, note):
     return framework.absent(ex, note)
 
 
+def judge_message(ex, message, limits, cases=None):
+    """The (Report, [extra notes]) of one exercise from a worker's message (grader side)."""
+    if message[0] == "absent":
+        return _absent(ex, message[1]), []
+    _, index, run = message
+    return assess(ex, run, index, limits, cases)
+
+
 def _failure_note(ex, run, index, limits):
     """A Report for a child that was stopped or died, or None if it finished."""
     where = "checking your function" if run.stuck_at == "probes" else (
@@ -185,8 +193,11 @@ def _failure_note(ex, run, index, limits):
     return None
 
 
-def assess(ex, run, index, limits):
-    """Judge one exercise from what its child reported: (Report, [extra notes])."""
+def assess(ex, run, index, limits, cases=None):
+    """Judge one exercise from what its child reported: (Report, [extra notes]).
+
+    `cases` are framework.make_cases(ex) (made here when not given).
+    """
     extra = []
     own = next((c for c in run.cells if c.index == index), None)
     if own is not None and own.error:
@@ -198,8 +209,7 @@ def assess(ex, run, index, limits):
     if report is not None:
         return report, extra
     if run.reference:
-        return _absent(ex, f"`{ex.name}` is the course's reference ({run.reference}), "
-                           "not your own code"), extra
+        return _absent(ex, framework.reference_note(ex.name, run.reference)), extra
     if not run.found:
         return _absent(ex, f"`{ex.name}` is not defined after running your cell"), extra
     if run.not_plain:
@@ -207,30 +217,38 @@ def assess(ex, run, index, limits):
                            "check: return numbers, NumPy arrays, tuples, lists or dicts"), extra
     if run.probe_crash:
         return _absent(ex, f"checking your function stopped with {run.probe_crash}"), extra
-    cases = framework.make_cases(ex)
+    cases = framework.make_cases(ex) if cases is None else cases
     if len(run.outcomes) != len(cases):
         return _absent(ex, "the grading process sent the wrong number of results"), extra
     return framework.judge(ex, cases, run.outcomes), extra
 
 
-def grade_exercise(shell, nb, ex, replay, bad, limits, deadline):
-    """Grade one exercise in a child (retrying without an earlier cell that killed it)."""
-    index = locate(nb, ex)
-    if index is None:
-        return _absent(ex, f"missing: no cell with grade_id {ex.id!r} or defining "
-                           f"`{ex.name}` (was the cell deleted?)"), []
-    source = nb.cells[index].source
+def missing_note(ex):
+    return (f"missing: no cell with grade_id {ex.id!r} or defining "
+            f"`{ex.name}` (was the cell deleted?)")
+
+
+def grade_exercise(shell, replay, ex, index, bad, limits, deadline, private_fds=()):
+    """Run one exercise in a child (retrying without an earlier cell that killed it).
+
+    `replay` is {cell index: source} of the student's cells, `index` the cell
+    answering `ex`. Returns the message for the grader: ("absent", note) or
+    ("run", index, ChildRun).
+    """
+    if index not in replay:
+        return ("absent", missing_note(ex))
+    source = replay[index]
     if imports_course(source):
         bad.add(index)
-        return _absent(ex, "your cell imports the course's library `mlcourse`: "
-                           "the reference implementation is not an answer"), []
+        return ("absent", framework.COURSE_IMPORT_NOTE)
     while True:
         if time.monotonic() >= deadline:
-            return _absent(ex, "not graded: submission time limit"), []
+            return ("absent", "not graded: submission time limit")
         cells = [(i, s) for i, s in sorted(replay.items())
                  if i < index and i not in bad and not imports_course(s)] + [(index, source)]
         run = sandbox.run_exercise(shell, cells, ex, cell_timeout=limits.cell_timeout,
-                                   deadline=deadline, output_bytes=limits.output_bytes)
+                                   deadline=deadline, output_bytes=limits.output_bytes,
+                                   private_fds=private_fds)
         bad.update(c.index for c in run.cells if c.error)
         if run.stuck_at is not None and run.stuck_at not in (index, "probes") \
                 and run.ending != "deadline":
@@ -238,7 +256,7 @@ def grade_exercise(shell, nb, ex, replay, bad, limits, deadline):
             continue
         if run.stuck_at == index:
             bad.add(index)
-        return assess(ex, run, index, limits)
+        return ("run", index, run)
 
 
 def summarize(report, extra):
@@ -256,54 +274,32 @@ def summarize(report, extra):
     return f"{ex.id}: " + "; ".join(parts) if parts else ""
 
 
-def grade_notebook(nb, lecture, limits=Limits(), setup=None):
-    """Grade a notebook in this process (student code runs only in forked children).
+def run_job(job, emit, private_fds=()):
+    """Run a job from the grader (see the module docstring), sending messages with `emit`.
 
-    Returns a dict: lecture, scores {id: points earned}, points {id: max},
-    notes [str], feedback (text).
+    job: {"lecture", "setup": [source], "cells": [[index, source]],
+    "order": [[exercise id, cell index]], "bad": [index], "limits": {...}}.
     """
-    start = time.monotonic()
-    deadline = start + limits.submission_timeout
-    problems = []
-    if setup is None:
-        try:
-            setup = setup_sources(lecture)
-        except Unreadable as exc:
-            setup, problems = [], [f"course notebook {course_notebook(lecture)}: {exc}"]
-    shell, setup_problems = make_shell(setup)
-    problems += setup_problems
-    exercises = framework.exercises_of(lecture)
-    order = sorted(exercises, key=lambda ex: (locate(nb, ex) is None, locate(nb, ex) or 0))
-    replay, bad, graded = student_cells(nb, exercises), set(), {}
-    for ex in order:
-        graded[ex.id] = grade_exercise(shell, nb, ex, replay, bad, limits, deadline)
-    notes, feedback = list(problems), []
-    for ex in exercises:
-        report, extra = graded[ex.id]
-        note = summarize(report, extra)
-        if note:
-            notes.append(note)
-        feedback.append(report.text() + "".join(f"\n  note: {e}" for e in extra))
-    return {
-        "lecture": lecture,
-        "scores": {ex.id: graded[ex.id][0].score for ex in exercises},
-        "points": {ex.id: ex.points for ex in exercises},
-        "notes": notes,
-        "feedback": "\n\n".join(feedback),
-        "seconds": round(time.monotonic() - start, 3),
-    }
-
-
-def grade_file(path, lecture, limits=Limits()):
-    """grade_notebook for a file; an unreadable file gives {'unreadable': reason}."""
-    try:
-        nb = read_submission(path)
-    except Unreadable as exc:
-        return {"lecture": lecture, "unreadable": str(exc)}
-    return grade_notebook(nb, lecture, limits)
+    limits = Limits(**job["limits"])
+    deadline = time.monotonic() + limits.submission_timeout
+    shell, problems = make_shell(job["setup"])
+    emit(("setup", problems))
+    replay = {int(i): str(source) for i, source in job["cells"]}
+    bad = {int(i) for i in job["bad"]}
+    for exercise_id, index in job["order"]:
+        ex = framework.get_exercise(exercise_id)
+        emit(("start", ex.id))
+        message = grade_exercise(shell, replay, ex, index, bad, limits, deadline, private_fds)
+        if message[0] == "run":
+            message = ("run", message[1], sandbox.run_to_plain(message[2]))
+        emit((message[0], ex.id, *message[1:]))
+    emit(("done",))
 
 
 # ---------------------------------------------------------------- command line
+
+MAX_JOB_BYTES = 64 * 2**20
+
 
 def limit_memory(megabytes):
     """Cap this process's address space (children inherit it): big allocations raise MemoryError."""
@@ -311,28 +307,34 @@ def limit_memory(megabytes):
     resource.setrlimit(resource.RLIMIT_AS, (size, size))
 
 
-def parse_args(argv):
-    p = argparse.ArgumentParser(prog="python -m mlcourse.grading.worker",
-                                description="Grade one notebook (started by the batch grader).")
-    p.add_argument("submission")
-    p.add_argument("--lecture", required=True)
-    p.add_argument("--result", required=True, help="where to write the JSON result")
-    p.add_argument("--cell-timeout", type=float, default=Limits.cell_timeout)
-    p.add_argument("--submission-timeout", type=float, default=Limits.submission_timeout)
-    p.add_argument("--memory-mb", type=int, default=Limits.memory_mb)
-    p.add_argument("--output-bytes", type=int, default=Limits.output_bytes)
-    return p.parse_args(argv)
+def limit_cpu(seconds):
+    """Cap the CPU time of this process and of each child it forks (SIGXCPU, then SIGKILL)."""
+    soft = int(seconds) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 5))
 
 
-def main(argv=None):
-    args = parse_args(sys.argv[1:] if argv is None else argv)
-    limits = Limits(args.cell_timeout, args.submission_timeout, args.memory_mb, args.output_bytes)
+def not_dumpable():
+    """Make this process non-dumpable: the student's code (same uid, no capabilities)
+    can then neither ptrace it nor open its /proc/PID/fd (the channel to the grader)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(4, 0, 0, 0, 0)        # PR_SET_DUMPABLE = 4
+    except (OSError, AttributeError):
+        pass
+
+
+def main():
+    """Read the job from stdin, report on stdout (fd 1 becomes private), exit 0."""
+    job = json.loads(sys.stdin.buffer.read(MAX_JOB_BYTES))
+    channel = os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)      # stray prints (IPython, warnings) cannot corrupt the channel
+    not_dumpable()
+    limits = Limits(**job["limits"])
     limit_memory(limits.memory_mb)
-    result = grade_file(args.submission, args.lecture, limits)
-    tmp = f"{args.result}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(result, f)
-    os.replace(tmp, args.result)
+    limit_cpu(limits.submission_timeout + 10)
+    run_job(job, lambda message: sandbox.send(channel, message), private_fds=(channel,))
     return 0
 
 
