@@ -69,7 +69,8 @@ def perceptron_predict_cases(rng):
         case("points exactly on the boundary (X @ w + b == 0) count as class 1",
              X_edge, w_edge, b_edge, "the rule is: 1 where X @ w + b >= 0 (greater OR EQUAL)"),
         case("20 random points in 3-D", X, w, b,
-             "compute all predictions at once: (X @ w + b >= 0).astype(int)"),
+             "compute all predictions at once (one matrix-vector product and one comparison), "
+             "then turn the True/False values into the integers 1/0"),
         case("a single example (X of shape (1, 3))", X[:1], w, b),
         case("a negative bias shifts the boundary", X, w, -1.5,
              "don't forget the bias b"),

@@ -33,7 +33,7 @@ def lda_fit_cases(rng):
     def case(name, X, y, hint=""):
         return Case(name, args=(X, y), expected=ref.lda_fit(X, y), hint=hint)
     formula = ("w = Σ⁻¹(μ₁ − μ₀), b = ½(μ₀ᵀΣ⁻¹μ₀ − μ₁ᵀΣ⁻¹μ₁) + log(π₁/π₀); "
-               "use np.linalg.solve(Sigma, v) for Σ⁻¹v")
+               "solve linear systems with Σ (np.linalg.solve) rather than inverting it")
     pooled = ("Σ is the pooled maximum-likelihood covariance: subtract from every row its own "
               "class mean, then R.T @ R / n with n the total number of rows")
     return [
@@ -63,11 +63,11 @@ def sigmoid_cases(rng):
     def case(name, z, hint="", **tolerance):
         return Case(name, args=(z,), expected=ref.sigmoid(z), probe=_strict_call, hint=hint,
                     **tolerance)
-    stable = ("only ever exponentiate a number <= 0: with e = np.exp(-np.abs(z)), "
-              "σ(z) = 1/(1 + e) for z >= 0 and e/(1 + e) for z < 0")
+    stable = ("only ever exponentiate a number <= 0: for z < 0, multiply the top and bottom "
+              "of 1/(1 + e^-z) by e^z")
     both = ("np.where(cond, A, B) computes A and B for EVERY element before choosing, so "
-            "np.exp(z) in one branch still overflows at z = 1000; compute e = np.exp(-np.abs(z)) "
-            "once and build both branches from it")
+            "np.exp(z) in one branch still overflows at z = 1000; compute one exponential "
+            "that is safe for every element (of -|z|) and build both branches from it")
     return [
         case("z = 0 gives exactly 0.5", 0.0, "σ(0) = 1/(1 + e⁰) = 1/2", rtol=0.0, atol=0.0),
         case("a vector of moderate values from -5 to 5", np.linspace(-5.0, 5.0, 11),
@@ -85,7 +85,7 @@ def sigmoid_cases(rng):
         case("a 2-D array of shape (3, 4) keeps its shape", rng.normal(size=(3, 4)) * 5,
              "work element by element on the whole array, whatever its shape"),
         case("a single Python float", 2.5,
-             "np.asarray(z, dtype=float) turns a float into an array"),
+             "a Python float has no shape and no indexing: turn the input into a NumPy array first"),
     ]
 
 

@@ -76,7 +76,7 @@ def _judge_batches(n, batch_size, shuffled=True):
                 return "the indices are in order 0, 1, 2, ...: shuffle them with rng first"
             if all(np.array_equal(np.sort(b), np.arange(b.min(), b.min() + len(b))) for b in got):
                 return ("every batch is a block of consecutive indices: shuffle the examples "
-                        "(rng.permutation(n)) before cutting, not only the order of the batches")
+                        "(a permutation drawn from rng) before cutting, not only the order of the batches")
         return None
     return judge
 
@@ -96,7 +96,7 @@ def minibatches_cases(rng):
     def case(name, n, batch_size, hint="", shuffled=True):
         return Case(name, args=(n, batch_size, int(rng.integers(1000))), probe=_batches_probe,
                     judge=_judge_batches(n, batch_size, shuffled), hint=hint)
-    cut_hint = ("cut the permutation with order[i:i + batch_size] for i in range(0, n, batch_size); "
+    cut_hint = ("cut the shuffled indices into consecutive slices, stepping batch_size at a time; "
                 "the last slice is automatically shorter")
     n_rand, b_rand = int(rng.integers(20, 60)), int(rng.integers(2, 9))
     return [
@@ -107,10 +107,11 @@ def minibatches_cases(rng):
         case("batch_size larger than n: a single batch with every index", 5, 8, cut_hint,
              shuffled=False),
         case("n = 40, batch_size = 8: the examples themselves are shuffled", 40, 8,
-             "rng.permutation(n) shuffles the indices; then cut it into consecutive pieces"),
+             "shuffle the indices 0..n-1 with the generator's permutation method, then cut them into "
+             "consecutive pieces"),
         Case("the rng decides: same seed -> same batches, other seed -> other batches",
              args=(30, 7, 5), probe=_repeat_probe, judge=_judge_repeat,
-             hint="use the generator you are given: rng.permutation(n)"),
+             hint="use the generator you are given (its permutation method), not np.random"),
         case(f"random size: n = {n_rand}, batch_size = {b_rand}", n_rand, b_rand, cut_hint),
     ]
 
@@ -198,7 +199,7 @@ def _judge_repeat_sgd(got, case):
     (w1, b1, l1), (w2, b2, l2) = got
     if not (np.array_equal(w1, w2) and np.array_equal(b1, b2) and np.array_equal(l1, l2)):
         return ("two runs with generators seeded alike gave different results: shuffle with the "
-                "rng argument (e.g. your minibatches(n, batch_size, rng)), not with np.random")
+                "rng argument (e.g. through your minibatches), not with np.random")
     return None
 
 
@@ -240,8 +241,8 @@ def sgd_logistic_cases(rng):
                     probe=_sgd_probe, judge=_judge_statistical(X, y, epochs, finals, optimum),
                     hint=hint)
 
-    grad_hint = ("for each mini-batch: z = Xb @ w + b, r = sigmoid(z) - yb, then "
-                 "w -= lr * Xb.T @ r / len(yb) and b -= lr * r.mean()")
+    grad_hint = ("for each mini-batch: the gradient of the MEAN loss over that batch only "
+                 "(your logistic_grad on the batch), then one step against it for w and for b")
     full = ref.sgd_logistic(X, y, 0.5, 5, 200, np.random.default_rng(0))
     return [
         Case("full batch (batch_size = n): one exact gradient step per epoch",
@@ -254,7 +255,7 @@ def sgd_logistic_cases(rng):
                     optimum, grad_hint),
         statistical("data sorted by class: the order must be shuffled every epoch",
                     X_sorted, y_sorted, 0.1, 20, 10, optimum,
-                    "draw new mini-batches every epoch with minibatches(n, batch_size, rng)"),
+                    "draw new mini-batches every epoch (call your minibatches again with the same rng)"),
         statistical("batch_size 16 does not divide n = 50 (a short last batch)", X_small, y_small,
                     0.05, 40, 16, optimum_small, "use the short last batch too"),
         Case("the rng decides: the same seed gives the same run", args=(X_small, y_small, 0.1, 2, 5, 7),

@@ -51,8 +51,8 @@ def _forbid_np_tanh(fn, z):
 def relu_cases(rng):
     def case(name, z, hint=""):
         return Case(name, args=(z,), expected=act.relu(z), hint=hint)
-    elementwise = ("ReLU acts element by element: np.maximum(z, 0) (np.max(z, 0) would "
-                   "reduce the array along an axis instead)")
+    elementwise = ("ReLU acts element by element: np.maximum compares entry by entry, while "
+                   "np.max reduces the array along an axis")
     return [
         case("negative, zero and positive entries: z = (-2, -0.5, 0, 0.5, 3)",
              np.array([-2.0, -0.5, 0.0, 0.5, 3.0]), elementwise),
@@ -71,7 +71,8 @@ def leaky_relu_cases(rng):
     def case(name, z, hint="", **kwargs):
         return Case(name, args=(z,), kwargs=kwargs, expected=act.leaky_relu(z, **kwargs),
                     hint=hint)
-    slope = "leaky ReLU is z for z > 0 and alpha * z for z <= 0: np.where(z > 0, z, alpha * z)"
+    slope = ("leaky ReLU is z for z > 0 and alpha * z for z <= 0: choose between the two "
+             "element by element (np.where)")
     return [
         case("default slope alpha = 0.01", z, slope),
         case("alpha = 0.2 given by keyword", z, "use the argument alpha, not a fixed 0.01",
@@ -91,8 +92,7 @@ def tanh_cases(rng):
                     judge=quiet_judge, hint=hint)
     formula = "tanh(z) = (e^z - e^-z) / (e^z + e^-z)"
     stable = ("e^1000 overflows to inf and inf / inf is nan. Multiply top and bottom by "
-              "e^(-|z|): tanh(z) = sign(z) (1 - e^(-2|z|)) / (1 + e^(-2|z|)) only "
-              "exponentiates numbers <= 0")
+              "e^(-|z|) and use tanh(-z) = -tanh(z): then every exponent is <= 0")
     z_random = rng.normal(size=8) * 2
     return [
         case("moderate inputs z in [-3, 3]", np.linspace(-3.0, 3.0, 13), formula),
@@ -113,8 +113,8 @@ def softmax_cases(rng):
     def case(name, Z, hint=""):
         return Case(name, args=(Z,), expected=act.softmax(Z), probe=quiet_probe,
                     judge=quiet_judge, hint=hint)
-    rows = ("normalize each ROW: E / E.sum(axis=1, keepdims=True) with E = np.exp(Z - "
-            "Z.max(axis=1, keepdims=True))")
+    rows = ("normalize each ROW: sum along axis 1, keeping the dimension so that the (n, 1) "
+            "sums broadcast against the (n, K) exponentials")
     shift = ("np.exp(1000) overflows; subtract each row's maximum first "
              "(it cancels between numerator and denominator)")
     return [
@@ -130,7 +130,7 @@ def softmax_cases(rng):
              np.array([[1000.0, 1001.0, 1002.0]]), shift),
         case("rows on very different scales: [1000, 999, 998] and [-1000, -1001, -1002]",
              np.array([[1000.0, 999.0, 998.0], [-1000.0, -1001.0, -1002.0]]),
-             "subtract each row's OWN maximum (axis=1, keepdims=True), not the maximum of "
+             "subtract each row's OWN maximum (along axis 1), not the maximum of "
              "the whole array: otherwise the second row becomes exp(-2000) = 0 and 0 / 0"),
     ]
 
@@ -154,7 +154,8 @@ def sparsemax_cases(rng):
              "here every class is in the support: k* = K"),
         case("a random batch (5, 6): each row has its own threshold tau",
              rng.normal(size=(5, 6)) * 1.5,
-             "sort along axis=1, and compute k* and tau for every row (keepdims=True)"),
+             "sort along axis 1, and compute k* and tau for every row (keep the dimension so tau "
+             "broadcasts)"),
         case("shifting the logits by 1000 changes nothing", rng.normal(size=(3, 4)) + 1000.0,
              recipe),
         case("a single class (K = 1) gets probability 1", [[-3.0]], recipe),
@@ -281,7 +282,7 @@ def cross_entropy_cases(rng):
         return Case(name, args=(probs, y), expected=losses.cross_entropy(probs, y), hint=hint)
     def random_probs(n, K):
         return act.softmax(rng.normal(size=(n, K)) * 2)
-    pick = "pick one probability per row: probs[np.arange(n), y]"
+    pick = "pick one probability per row: index with an array of row numbers and the labels"
     P = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.3, 0.3, 0.4]])
     P_zero = np.array([[0.9, 0.1, 0.0], [0.2, 0.5, 0.3], [0.0, 1.0, 0.0]])
     return [
@@ -296,7 +297,7 @@ def cross_entropy_cases(rng):
              np.array([2, 0, 1, 1, 2]), pick),
         Case("p_y = 0 for one example: the loss is large but finite",
              args=(P_zero, np.array([2, 1, 0])), judge=_judge_finite_ce(1e-4),
-             hint="np.log(0) is -inf: use np.log(np.maximum(p, 1e-12))"),
+             hint="np.log(0) is -inf: clip p_y from below at a small number such as 1e-12 first"),
     ]
 
 
@@ -310,7 +311,7 @@ def mse_cases(rng):
         case("four predictions", [1.0, 2.0, 3.0, 4.0], [1.5, 2.0, 2.0, 6.0], formula),
         case("perfect predictions cost 0", [0.3, -1.2, 5.0], [0.3, -1.2, 5.0], formula),
         case("errors of +2, -2 and 0.5 are squared, not taken in absolute value",
-             [3.0, -1.0, 0.5], [1.0, 1.0, 0.0], "square the differences: (pred - target) ** 2"),
+             [3.0, -1.0, 0.5], [1.0, 1.0, 0.0], "square the differences (not their absolute values)"),
         case("pred of shape (5, 3): the mean runs over all 15 entries",
              rng.normal(size=(5, 3)), rng.normal(size=(5, 3)),
              "np.mean over the whole array (not a sum over the outputs)"),

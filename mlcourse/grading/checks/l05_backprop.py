@@ -38,7 +38,7 @@ def activation_grads_cases(rng):
         case("ReLU' on a grid including z = 0 exactly", "relu", grid,
              "ReLU'(z) = 1 where z > 0 and 0 elsewhere: ReLU'(0) = 0 in this course"),
         case("ReLU' keeps the shape of a (3, 5) batch", "relu", batch,
-             "work element-wise: (z > 0).astype(float) keeps the shape"),
+             "work element-wise: a comparison with 0 gives booleans of z's shape; turn them into 0.0/1.0"),
         case("sigmoid' keeps the shape of a (3, 5) batch", "sigmoid", batch,
              "work element-wise, no sum or mean"),
     ]
@@ -53,15 +53,16 @@ def dense_backward_cases(rng):
                     hint=hint)
     X, W, dout = rng.normal(size=(5, 3)), rng.normal(size=(3, 2)), rng.normal(size=(5, 2))
     Xs, Ws, douts = rng.normal(size=(4, 3)), rng.normal(size=(3, 3)), rng.normal(size=(4, 3))
-    shapes = "dX = dout @ W.T (n, n_in), dW = X.T @ dout (n_in, n_out), db = dout.sum(axis=0)"
+    shapes = ("match the shapes: dX is (n, n_in), dW is (n_in, n_out), db is (n_out,); each is "
+              "dout multiplied by a transposed W or X, or dout summed over the examples")
     return [
         case("5 examples, 3 inputs, 2 outputs", dout, X, W, shapes),
         case("a single example (n = 1): db has shape (n_out,)", dout[:1], X[:1], W,
-             "db = dout.sum(axis=0) has shape (n_out,), not (1, n_out) and not a number"),
+             "db has shape (n_out,): sum dout over the examples only, not to (1, n_out) or to a number"),
         case("dout all ones: db counts the examples (sum, not mean)", np.ones((5, 2)), X, W,
              "the bias is added to every row, so its gradient is the SUM of the rows of dout"),
         case("a square W (3, 3): W and W.T have the same shape here", douts, Xs, Ws,
-             "dX = dout @ W.T: transpose W (the shapes alone don't tell you here)"),
+             "dX needs W transposed (with a square W the shapes alone don't tell you)"),
         case("random layer with 8 examples, 4 inputs, 6 outputs", rng.normal(size=(8, 6)),
              rng.normal(size=(8, 4)), rng.normal(size=(4, 6)), shapes),
     ]
@@ -188,7 +189,7 @@ def numerical_gradient_cases(rng):
              "use the eps you are given, not a fixed 1e-6", eps=1e-2),
         case("an integer array x = [1, 2, 3] (x + 1e-6 must not be rounded)", "cubic",
              np.array([1, 2, 3]), "an integer array cannot hold x + 1e-6: start from a float "
-             "copy, e.g. x = np.array(x, dtype=float)"),
+             "copy of x"),
         case("x itself is left unchanged", "log_sum_exp", rng.normal(size=5),
              "perturb a copy (x.copy()), or restore each entry to its saved value "
              "(x[i] = old, not x[i] -= eps, which can leave rounding errors)"),
@@ -242,7 +243,7 @@ def autodiff_backward_cases(rng):
         case("add: (a + b)² at a = 1.5, b = -0.5 (upstream gradient 2(a + b) = 2)", "add",
              [1.5, -0.5, 0.0], "each input of a sum receives dout unchanged: return (dout, dout)"),
         case("mul: (a·b)² at a = 1.5, b = -2 (a ≠ b)", "mul", [1.5, -2.0, 0.0],
-             "∂(ab)/∂a = b: each input gets dout times the OTHER input: (dout * b, dout * a)"),
+             "∂(ab)/∂a = b: each input gets dout times the OTHER input"),
         case("tanh: tanh(a)² at a = 0.8", "tanh", [0.8, 0.0, 0.0],
              "tanh'(a) = 1 - tanh(a)² = 1 - out**2; multiply by dout"),
         case("exp: exp(a)² at a = 0.3", "exp", [0.3, 0.0, 0.0],
@@ -253,7 +254,7 @@ def autodiff_backward_cases(rng):
              [0.7, -1.2, 0.0], "the engine adds the contributions of every path; "
              "your rules only return the local ones"),
         case("an input used twice in one product: exp(a·a + b)·c", "square",
-             [0.6, -0.3, 1.5], "mul is called with a == b here: still (dout * b, dout * a)"),
+             [0.6, -0.3, 1.5], "mul is called with the same node twice here: still one gradient per input, in order"),
         case("a random expression of all four operations", "random", rng.normal(size=3),
              "check each rule on its own first (the cases above)"),
     ]

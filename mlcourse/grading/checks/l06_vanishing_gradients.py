@@ -159,7 +159,8 @@ def glorot_uniform_cases(rng):
     seed = int(rng.integers(1000))
     a = np.sqrt(6 / 700)
     a_rect = np.sqrt(6 / 814)
-    bound_hint = "a = sqrt(6 / (n_in + n_out)); draw with rng.uniform(-a, a, size=(n_in, n_out))"
+    bound_hint = ("the bound is the square root of 6 / (n_in + n_out); draw uniformly between "
+                  "minus and plus the bound, with the rng you are given, one entry per weight")
     return [
         Case("shape (n_in, n_out) = (3, 5)", args=(3, 5, seed), probe=_draw,
              judge=_judge_shape((3, 5)), hint="return an array of shape (n_in, n_out)"),
@@ -187,7 +188,8 @@ def glorot_uniform_cases(rng):
 @exercise("init_he_normal", LECTURE, "he_normal")
 def he_normal_cases(rng):
     seed = int(rng.integers(1000))
-    std_hint = "the standard deviation is sqrt(2 / n_in): rng.normal(0.0, np.sqrt(2 / n_in), (n_in, n_out))"
+    std_hint = ("the standard deviation is sqrt(2 / n_in) (the variance is 2 / n_in): draw normal "
+                "entries with that scale from the rng you are given")
     return [
         Case("shape (n_in, n_out) = (3, 5)", args=(3, 5, seed), probe=_draw,
              judge=_judge_shape((3, 5)), hint="return an array of shape (n_in, n_out)"),

@@ -30,7 +30,7 @@ def dead_fraction_cases(rng):
           for a, b in zip(sizes[:-1], sizes[1:])]
     shifted = [(W, b - 1.5 if l < 3 else b) for l, (W, b) in enumerate(he)]
     propagation = ("propagate A = max(0, X @ W + b) through the hidden layers; a unit is dead when "
-                   "its pre-activation Z is <= 0 on EVERY row: np.all(Z <= 0, axis=0)")
+                   "its pre-activation Z is <= 0 on EVERY row (all rows of its column)")
     return [
         case("one hidden layer of 3 units, one of them dead", hand, X_hand,
              "the result has one entry per hidden layer: the fraction of its units that are dead"),

@@ -141,8 +141,8 @@ def dropout_cases(rng):
         kwargs = {} if probe is _rng_probe else {"train": train}
         return Case(name, args=(np.asarray(h, float), p, int(rng.integers(1_000_000))),
                     kwargs=kwargs, probe=probe, judge=judge, hint=hint)
-    keep_hint = ("keep each unit with probability 1 - p: mask = rng.random(h.shape) >= p, "
-                 "then out = h * mask / (1 - p)")
+    keep_hint = ("keep each unit with probability 1 - p (one uniform draw from rng per entry of h), "
+                 "and scale the kept units by 1 / (1 - p)")
     return [
         case("train=False returns h unchanged and an all-ones mask", rng.normal(size=(4, 5)), 0.5,
              _judge_identity, "at test time inverted dropout does nothing", train=False),
