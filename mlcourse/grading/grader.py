@@ -255,7 +255,10 @@ def _kill_group(pgid):
 
 
 def _describe_exit(code):
-    return f"signal {-code}" if code < 0 else f"exit code {code}"
+    """'signal 9' or 'exit code 1' (bwrap exits with 128 + the signal that killed the worker)."""
+    if code < 0 or code > 128:
+        return f"signal {-code if code < 0 else code - 128}"
+    return f"exit code {code}"
 
 
 def converse(proc, job, deadline, on_message):
@@ -356,9 +359,11 @@ class Judgement:
         self.todo = [[i, index] for index, i in sorted(located)]   # [exercise id, cell index]
         self.cell_of = {i: index for index, i in located}
         self.current = None
-        self.setup_seen = False
+        self.setup_seen, self.sessions = False, 0
 
     def job(self, seconds):
+        """The job for a new worker: the exercises still to do, in at most `seconds`."""
+        self.setup_seen, self.sessions = False, self.sessions + 1
         limits = dataclasses.replace(self.limits, submission_timeout=max(seconds, 0.1))
         return {"lecture": self.lecture, "setup": list(setup_of(self.lecture)[0]),
                 "cells": sorted(self.replay.items()), "order": self.todo,
@@ -372,7 +377,8 @@ class Judgement:
         if tag == "setup" and not self.setup_seen and len(message) == 2 \
                 and type(message[1]) is list and len(message[1]) <= 50:
             self.setup_seen = True
-            self.notes += [sandbox._text(p)[:300] for p in message[1]]
+            if self.sessions == 1:      # a restarted worker reports the same problems again
+                self.notes += [sandbox._text(p)[:300] for p in message[1]]
             return False
         if tag == "start" and self.current is None and self.todo and len(message) == 2 \
                 and message[1] == self.todo[0][0]:

@@ -284,8 +284,11 @@ def _outcomes_from(tuples):
     return outcomes
 
 
+TERMINAL = ("missing", "reference", "not_plain", "probe_crash", "outcomes")
+
+
 def _apply(run, message, cells):
-    """Record one message from the child in `run`."""
+    """Record one message from the child in `run`; True if it is the child's last."""
     tag = message[0]
     if tag == "cell":
         _, index, error, printed = message
@@ -309,6 +312,7 @@ def _apply(run, message, cells):
         run.output_bytes += int(message[2])
     elif tag != "missing":
         raise ValueError(f"unknown message {tag!r}")
+    return tag in TERMINAL
 
 
 def _describe_status(status):
@@ -320,6 +324,17 @@ def _describe_status(status):
             name = "unknown signal"
         return f"signal {number}, {name}"
     return f"exit code {os.WEXITSTATUS(status)}"
+
+
+def _reap(pid, deadline):
+    """The wait status of child `pid`, killing it if it has not exited by `deadline`."""
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        time.sleep(0.002)
+    os.kill(pid, signal.SIGKILL)
+    return os.waitpid(pid, 0)[1]
 
 
 def run_exercise(shell, cells, ex, *, cell_timeout, deadline, output_bytes, private_fds=()):
@@ -340,7 +355,7 @@ def run_exercise(shell, cells, ex, *, cell_timeout, deadline, output_bytes, priv
             os.close(fd)
         _child_main(write_fd, shell, cells, ex, output_bytes)
     os.close(write_fd)
-    run = ChildRun()
+    run, finished = ChildRun(), False
     reader = MessageReader(read_fd)
     steps = [index for index, _ in cells] + ["probes"]
     try:
@@ -359,16 +374,16 @@ def run_exercise(shell, cells, ex, *, cell_timeout, deadline, output_bytes, priv
             if message is None:
                 break
             try:
-                _apply(run, message, cells)
+                finished = _apply(run, message, cells)
             except (ValueError, TypeError, IndexError) as exc:
                 run.ending, run.detail = "garbled", _short(exc)
                 os.kill(pid, signal.SIGKILL)
                 break
+            if finished:    # don't wait for end of file: a daemon may hold the pipe open
+                break
     finally:
         os.close(read_fd)
-        _, status = os.waitpid(pid, 0)
-    finished = run.outcomes is not None or run.probe_crash or run.reference or run.not_plain or \
-        (len(run.cells) == len(cells) and not run.found and reader.eof)
+        status = _reap(pid, time.monotonic() + 5.0)
     if run.ending == "finished" and not (finished and os.WIFEXITED(status)
                                          and os.WEXITSTATUS(status) == 0):
         run.ending, run.detail = "crashed", _describe_status(status)
