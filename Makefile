@@ -95,3 +95,53 @@ lock:
 
 clean:
 	rm -rf $(VENV) $(NBG_VENV) $(BENCH_VENV) .pytest_cache
+
+# ---- Course site and lecture slides (site/build.py; README "Site and slides") ---------
+# make site [SOLUTIONS=1]  -> build/site/index.html (Jupyter Book 1, stored outputs, offline)
+# make slides              -> build/slides/NN_topic.slides.html (nbconvert + reveal.js, offline)
+# Tools: .venv-site from requirements/site.txt; npm packages (exact versions, no lock file
+# needed: they have no dependencies) from site/npm-packages.txt into build/npm.
+SITE_VENV    := .venv-site
+SITE_PY      := $(SITE_VENV)/bin/python
+SITE_STAMP   := $(SITE_VENV)/.installed
+NPM_DIR      := build/npm
+NPM_STAMP    := $(NPM_DIR)/.installed
+SOLUTIONS    ?=
+SITE_TOOLS   := $(wildcard site/*.py site/*.md site/*.yml site/templates/*/*)
+SITE_INPUTS  := $(SITE_TOOLS) $(wildcard lectures/*.ipynb exercises/*.ipynb solutions/*.ipynb) \
+                LICENSE LICENSE-CONTENT.md
+SLIDES_INPUTS := $(SITE_TOOLS) $(wildcard lectures/*.ipynb)
+
+.PHONY: site slides site-env clean-site .site-force
+
+site-env: $(SITE_STAMP) $(NPM_STAMP)
+
+$(SITE_STAMP): requirements/site.txt
+	test -x $(SITE_PY) || $(PYTHON) -m venv $(SITE_VENV)
+	$(SITE_PY) -m pip install -qq -r requirements/site.txt
+	touch $@
+
+$(NPM_STAMP): site/npm-packages.txt
+	mkdir -p $(NPM_DIR)
+	npm install --prefix $(NPM_DIR) --no-save --no-audit --no-fund --silent $$(cat site/npm-packages.txt)
+	touch $@
+
+# Rewritten only when SOLUTIONS changes, so switching it rebuilds the site.
+build/.site-variant: .site-force
+	@mkdir -p build; v="solutions=$(if $(SOLUTIONS),1,0)"; \
+	    [ "$$(cat $@ 2>/dev/null)" = "$$v" ] || echo "$$v" > $@
+
+build/site/index.html: $(SITE_STAMP) $(NPM_STAMP) $(SITE_INPUTS) build/.site-variant
+	$(SITE_PY) site/build.py site $(if $(SOLUTIONS),--solutions)
+
+site: build/site/index.html
+
+build/slides/.built: $(SITE_STAMP) $(NPM_STAMP) $(SLIDES_INPUTS)
+	$(SITE_PY) site/build.py slides
+	touch $@
+
+slides: build/slides/.built
+
+clean-site:
+	rm -rf $(SITE_VENV) $(NPM_DIR) build/site build/site-src build/site-work build/slides \
+	    build/slides-src build/.site-variant
