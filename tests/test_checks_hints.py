@@ -22,7 +22,8 @@ DISTINCTIVE = [  # solution idioms, whitespace removed, that give an exercise aw
     r"\[np\.arange\(\w+\),\w+\]", r"np\.log\(np\.maximum\(", r"rng\.uniform\(-\w+,\w+",
     r"rng\.normal\(0(\.0)?,np\.sqrt\(", r"rng\.random\(\w+\.shape\)", r"np\.all\(\w+<=0",
     r"\.astype\(int\)", r"dout@W\.T", r"X\.T@dout", r"\(dout\*b,dout\*a\)",
-    r"forstartinrange\(0,n,", r"\w+\[i:i\+batch_size\]",
+    r"forstartinrange\(0,n,", r"\w+\[i:i\+batch_size\]", r"\w+\.T@\w+/n",
+    r"relu\(\w+@W\+b\)", r"\(D@W\w*\.T\)", r"np\.unique\(.*axis=0",
 ]
 
 
@@ -78,6 +79,8 @@ def test_the_scan_sees_solutions_and_hints():
     "tanh: e = np.exp(-2.0 * np.abs(z)); return np.sign(z) * (1.0 - e) / (1.0 + e)",
     "a = sqrt(6 / (n_in + n_out)); draw with rng.uniform(-a, a, size=(n_in, n_out))",
     "the loss is  float(-np.mean(np.log(np.maximum(p_true, 1e-12))))",
+    "A = X; for every layer but the last A = relu(A @ W + b); the last layer gives softmax",
+    "with the residuals r = σ(X @ w + b) - y: dw = X.T @ r / n (shape (p,))",
 ])
 def test_the_scan_flags_pasted_solution_code(hint):
     assert pasted_code(hint)

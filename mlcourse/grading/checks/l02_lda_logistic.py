@@ -35,7 +35,7 @@ def lda_fit_cases(rng):
     formula = ("w = Σ⁻¹(μ₁ − μ₀), b = ½(μ₀ᵀΣ⁻¹μ₀ − μ₁ᵀΣ⁻¹μ₁) + log(π₁/π₀); "
                "solve linear systems with Σ (np.linalg.solve) rather than inverting it")
     pooled = ("Σ is the pooled maximum-likelihood covariance: subtract from every row its own "
-              "class mean, then R.T @ R / n with n the total number of rows")
+              "class mean, then average the outer products over all n rows (divide by n)")
     return [
         case("balanced classes in 2-D (20 + 20 points: the log-prior term is 0)",
              *_two_classes(rng, 20, 20, [-1, 0], [1, 0.5]), formula),
@@ -130,8 +130,8 @@ def logistic_grad_cases(rng):
         w, X, y = np.asarray(w, float), np.asarray(X, float), np.asarray(y)
         return Case(name, args=(w, b, X, y), expected=ref.logistic_grad(w, b, X, y),
                     probe=_strict_call, hint=hint, rtol=1e-6, atol=1e-10)
-    formula = ("with the residuals r = σ(X @ w + b) - y: dw = X.T @ r / n (shape (p,)) and "
-               "db = mean(r) (a number)")
+    formula = ("differentiate the mean loss: each example contributes its residual "
+               "σ(z_i) - y_i times x_i to dw (shape (p,)) and the residual alone to db (a number)")
     X = rng.normal(size=(20, 2))
     y = rng.integers(0, 2, size=20)
     X3, y3 = rng.normal(size=(30, 3)), rng.integers(0, 2, size=30)

@@ -231,8 +231,8 @@ def mlp_forward_cases(rng):
         extra = {"probe": quiet_probe, "judge": quiet_judge} if quiet else {}
         return Case(name, args=(params, X), expected=nn.mlp_forward(params, X), hint=hint,
                     **extra)
-    recipe = ("A = X; for every layer but the last A = relu(A @ W + b); the last layer gives "
-              "softmax(A @ W + b), one row per example")
+    recipe = ("every layer but the last is an affine map followed by ReLU; the last is an "
+              "affine map followed by softmax, one row per example")
     # hidden units are all positive, output scores all negative: ReLU must not touch them
     W1, b1 = np.abs(rng.normal(size=(3, 4))), np.ones(4)
     W2, b2 = -np.abs(rng.normal(size=(4, 3))), np.array([-1.0, -2.0, -3.0])

@@ -84,8 +84,9 @@ def mlp_grads_cases(rng):
     def case(name, params, X, y, hint):
         return Case(name, args=(params, X, y), probe=_grads_probe,
                     expected=nn.mlp_grads(params, X, y), hint=hint)
-    recursion = ("backward: D = (P - onehot(y)) / n; for each layer from the last: "
-                 "dW = A_prev.T @ D, db = D.sum(0), then D = (D @ W.T) * (Z_prev > 0)")
+    recursion = ("start from the output error (P - onehot(y)) / n and walk the layers from the "
+                 "last: each layer's dW pairs its input with the error, db sums the error over "
+                 "the examples, and the error passes back through W and the ReLU's derivative")
     one_hidden = _mlp([3, 5, 4], rng)
     two_hidden = _mlp([4, 6, 5, 3], rng)
     X3, y3 = rng.normal(size=(10, 3)), rng.integers(0, 4, size=10)
@@ -105,7 +106,7 @@ def mlp_grads_cases(rng):
              [(W1, b1), (W2, b2)], X3, y3 % 3,
              "multiply by (Z > 0), not (Z >= 0): no gradient flows through a unit at z = 0"),
         case("no hidden layer (softmax regression, params of length 1)", softmax_only, X3, y3,
-             "with one layer there is no ReLU: dW = X.T @ (P - onehot(y)) / n"),
+             "with one layer there is no ReLU: the gradient comes straight from the output error"),
     ]
 
 

@@ -47,9 +47,9 @@ def layer_grad_norms_cases(rng):
     def case(name, params, X, y, activation, hint):
         return Case(name, args=(params, X, y, activation),
                     expected=ref.layer_grad_norms(params, X, y, activation), hint=hint, rtol=1e-5)
-    recursion = ("forward: Z_l = A_{l-1} @ W_l + b_l, A_l = f(Z_l), softmax on the last layer; "
-                 "backward: D = (P - onehot(y)) / n, dW_l = A_{l-1}.T @ D, "
-                 "D <- (D @ W_l.T) * f'(Z_{l-1})")
+    recursion = ("forward with the activation on the hidden layers and softmax on the last; "
+                 "backward from the output error (P - onehot(y)) / n: each layer's dW pairs its "
+                 "input with the error, which then passes back through W and f'(Z)")
     X1, y1 = rng.normal(size=(8, 4)), rng.integers(0, 3, 8)
     p1 = _net(rng, [4, 5, 3])
     X2, y2 = rng.normal(size=(12, 6)), rng.integers(0, 4, 12)
@@ -64,7 +64,7 @@ def layer_grad_norms_cases(rng):
         case("two hidden layers of ReLU units (some inactive)", p3, X3, y3, "relu",
              "ReLU'(z) = 1 where z > 0 and 0 elsewhere, evaluated at the pre-activation Z"),
         case("no hidden layer: one norm", p0, X1, y1, "sigmoid",
-             "with a single layer, dW = X.T @ (P - onehot(y)) / n"),
+             "with a single layer the gradient comes straight from the output error"),
         case("the loss is the MEAN over the rows: duplicating every row changes nothing", p1,
              np.vstack([X1, X1]), np.concatenate([y1, y1]), "sigmoid",
              "divide the output error by the number of rows n (the loss is averaged)"),

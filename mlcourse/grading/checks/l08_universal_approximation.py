@@ -171,8 +171,8 @@ def count_regions_cases(rng):
     zero_line = np.array([[-1.0], [0.0], [2.0]])   # z = 0 exactly at x = 0 (first unit)
     zero_net = [(np.array([[1.0, 1.0]]), np.array([0.0, -1.5])), (np.ones((2, 1)), np.zeros(1))]
     pattern_hint = ("compute every hidden layer's pre-activations Z = A @ W + b, mark Z > 0, "
-                    "put the marks of all hidden layers side by side and count the distinct rows "
-                    "(np.unique(..., axis=0))")
+                    "put the marks of all hidden layers side by side and count the distinct "
+                    "rows")
     return [
         case("one hidden layer with 4 ReLUs whose kinks lie on the line (5 pieces)",
              one_layer, line, pattern_hint),
