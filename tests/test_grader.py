@@ -189,3 +189,89 @@ def test_byte_capped_writer():
     sink = sandbox.ByteCappedWriter(10)
     print("é" * 8, file=sink)
     assert sink.count == 17 and len(sink.kept) == 10 and sink.truncated
+
+
+# ---------------------------------------------------------------- signed rows and resume
+
+def test_resume_trusts_only_signed_rows(graded, tmp_path, capsys):
+    root, out, _, _ = graded
+    copy = tmp_path / "grades.csv"
+    shutil.copy(grader.key_path(out), grader.key_path(copy))
+    lines = out.read_text(encoding="utf-8").splitlines(keepends=True)
+    tampered = [line.replace(",0,0,0,0,0,0,5,", ",1,1,1,1,1,5,5,", 1)
+                if "/blank.ipynb" in line else line for line in lines]
+    assert tampered != lines
+    forged = "/elsewhere/forged.ipynb,1,1,1,1,1,5,5,,0000\r\n"
+    copy.write_text("".join(tampered) + forged, encoding="utf-8")
+    paths = [str(root / "subs" / "blank.ipynb"), str(root / "subs" / "correct.ipynb")]
+    capsys.readouterr()
+    assert grader.main([*paths, "--out", str(copy), *FAST]) == 0
+    err = capsys.readouterr().err
+    assert "2 row(s)" in err and "not written by this grader" in err
+    assert "grading 1 submission(s)" in err          # blank again; correct kept
+    rows = read_csv(copy)
+    assert rows["blank"]["total"] == "0" and "forged" not in rows
+    assert rows["blank"] == read_csv(out)["blank"]
+
+
+def test_key_is_private_and_rows_verify(graded):
+    _, out, _, _ = graded
+    key_file = grader.key_path(out)
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    rows, refused = grader.read_rows(out, grader.columns_of("01_perceptron"),
+                                     grader.load_key(out))
+    assert refused == 0 and len(rows) == len(EXPECTED)
+    other = grader.read_rows(out, grader.columns_of("01_perceptron"), b"another key" * 3)
+    assert other == ({}, len(EXPECTED))
+
+
+# ---------------------------------------------------------------- the grader's side of the pipe
+
+def _judgement(tmp_path):
+    from make_submissions import answered
+    return grader.Judgement(answered(), "01_perceptron", worker.Limits())
+
+
+def _full_run(index, exercise_id):
+    cases = grader.cases_of(exercise_id)
+    return {"cells": [(index, "", 0)], "stuck_at": None, "found": True, "reference": "",
+            "not_plain": "", "probe_crash": "", "ending": "finished", "detail": "",
+            "output_bytes": 0, "outcomes": [("ok", c.expected, "", (), 0) for c in cases]}
+
+
+def test_judgement_follows_the_protocol(tmp_path):
+    j = _judgement(tmp_path)
+    first, index = j.todo[0]
+    j.job(10)
+    assert j.on_message(("setup", [])) is False
+    with pytest.raises(ValueError):      # a report for an exercise it has not started
+        j.on_message(("run", first, index, _full_run(index, first)))
+    assert j.on_message(("start", first)) is False
+    with pytest.raises(ValueError):      # a report on another cell
+        j.on_message(("run", first, index + 1, _full_run(index, first)))
+    j.on_message(("run", first, index, _full_run(index, first)))
+    assert j.reports[first][0].score == 1.0
+    with pytest.raises(ValueError):      # done before the other exercises
+        j.on_message(("done",))
+
+
+@pytest.mark.parametrize("change", [
+    {"ending": "won"}, {"found": 1}, {"stuck_at": 99}, {"cells": [(99, "", 0)]},
+    {"outcomes": [("ok", 1.0, "", (), 0)] * 1000}, {"output_bytes": -1},
+    {"outcomes": [("ok", sandbox.CellRun(1), "", (), 0)]}, {"extra": 1},
+])
+def test_run_reports_off_the_schema_are_refused(change):
+    steps = {3}
+    good = {"cells": [(3, "", 0)], "stuck_at": None, "found": True, "reference": "",
+            "not_plain": "", "probe_crash": "", "ending": "finished", "detail": "",
+            "output_bytes": 0, "outcomes": [("ok", 1.0, "", (), 0)]}
+    assert sandbox.run_from_plain(good, steps, 4).found
+    with pytest.raises(ValueError):
+        sandbox.run_from_plain({**good, **change}, steps, 4)
+
+
+def test_scores_are_clamped():
+    row = grader.make_row("x.ipynb", "01_perceptron", {"perceptron_fit": 61.0,
+                                                       "perceptron_predict": -3.0})
+    assert row["perceptron_fit"] == "1" and row["perceptron_predict"] == "0"
+    assert row["total"] == "1"
