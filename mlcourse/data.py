@@ -27,7 +27,8 @@ from mlcourse.validation import as_rng, as_scalar, as_vector
 
 __all__ = ["make_blobs", "make_xor", "make_circles", "make_moons", "make_spirals",
            "make_gaussian_classes", "make_regression_1d", "Digits", "load_digits",
-           "DataUnavailableError", "MNIST_SHA256", "SOURCES"]
+           "DataUnavailableError", "MNIST_SHA256", "SOURCES", "NetworkSize", "NETWORK_SIZES",
+           "NETWORK_DOUBLING_YEARS", "ANIMAL_SIZES"]
 
 
 # ------------------------------------------------------------------ helpers
@@ -382,3 +383,104 @@ def load_digits(source="auto"):
     if source not in _LOADERS:
         raise ValueError(f"source must be 'auto' or one of {SOURCES}; got {source!r}")
     return _load_source(source)
+
+
+# ------------------------------------------------- network sizes over time (the book's figures)
+
+class NetworkSize(NamedTuple):
+    """One network of Goodfellow, Bengio & Courville (2016), figure 1.10 (connections per
+    neuron) or 1.11 (number of neurons), numbered and named as in the book's legend."""
+    figure: str
+    number: int
+    name: str
+    citation: str
+    year: int
+    value: object           # neurons (1.11) or connections per neuron (1.10); None if unverified
+    note: str
+
+
+_UNVERIFIED = ("not verified: the book gives this value only as a point on a log-scale "
+               "plot, and no source available to us states it")
+_FIG_1_10 = [
+    ("Adaptive linear element", "Widrow and Hoff, 1960", 1960),
+    ("Neocognitron", "Fukushima, 1980", 1980),
+    ("GPU-accelerated convolutional network", "Chellapilla et al., 2006", 2006),
+    ("Deep Boltzmann machine", "Salakhutdinov and Hinton, 2009a", 2009),
+    ("Unsupervised convolutional network", "Jarrett et al., 2009", 2009),
+    ("GPU-accelerated multilayer perceptron", "Ciresan et al., 2010", 2010),
+    ("Distributed autoencoder", "Le et al., 2012", 2012),
+    ("Multi-GPU convolutional network", "Krizhevsky et al., 2012", 2012),
+    ("COTS HPC unsupervised convolutional network", "Coates et al., 2013", 2013),
+    ("GoogLeNet", "Szegedy et al., 2014a", 2014),
+]
+_FIG_1_11 = [
+    ("Perceptron", "Rosenblatt, 1958, 1962", 1958),
+    ("Adaptive linear element", "Widrow and Hoff, 1960", 1960),
+    ("Neocognitron", "Fukushima, 1980", 1980),
+    ("Early back-propagation network", "Rumelhart et al., 1986b", 1986),
+    ("Recurrent neural network for speech recognition", "Robinson and Fallside, 1991", 1991),
+    ("Multilayer perceptron for speech recognition", "Bengio et al., 1991", 1991),
+    ("Mean field sigmoid belief network", "Saul et al., 1996", 1996),
+    ("LeNet-5", "LeCun et al., 1998b", 1998),
+    ("Echo state network", "Jaeger and Haas, 2004", 2004),
+    ("Deep belief network", "Hinton et al., 2006", 2006),
+    ("GPU-accelerated convolutional network", "Chellapilla et al., 2006", 2006),
+    ("Deep Boltzmann machine", "Salakhutdinov and Hinton, 2009a", 2009),
+    ("GPU-accelerated deep belief network", "Raina et al., 2009", 2009),
+    ("Unsupervised convolutional network", "Jarrett et al., 2009", 2009),
+    ("GPU-accelerated multilayer perceptron", "Ciresan et al., 2010", 2010),
+    ("OMP-1 network", "Coates and Ng, 2011", 2011),
+    ("Distributed autoencoder", "Le et al., 2012", 2012),
+    ("Multi-GPU convolutional network", "Krizhevsky et al., 2012", 2012),
+    ("COTS HPC unsupervised convolutional network", "Coates et al., 2013", 2013),
+    ("GoogLeNet", "Szegedy et al., 2014a", 2014),
+]
+#: (figure, number) -> (value, note) for the few values we could source; all others None.
+_NETWORK_VALUES = {
+    ("1.11", 1): (520, "derived: the Mark I perceptron's 512 association + 8 response units "
+                       "(its 400 photocells are inputs, not counted), from the unit counts in "
+                       "Rosenblatt's Mark I as described by C. Tappert (Pace University) and "
+                       "Wikipedia; the book's own count is not available to us"),
+    ("1.11", 8): (8094, "derived from the architecture of LeCun et al. (1998), inputs not "
+                        "counted: C1 6x28x28 + S2 6x14x14 + C3 16x10x10 + S4 16x5x5 + C5 120 + "
+                        "F6 84 + 10 outputs; the book's own count is not available to us"),
+    ("1.11", 18): (650_000, "stated in the abstract of Krizhevsky, Sutskever & Hinton (2012): "
+                            "'60 million parameters and 650,000 neurons'"),
+}
+
+
+def _network_rows(figure, entries):
+    """NetworkSize rows of one figure, numbered as in its legend, values from _NETWORK_VALUES."""
+    rows = []
+    for number, (name, citation, year) in enumerate(entries, start=1):
+        value, note = _NETWORK_VALUES.get((figure, number), (None, _UNVERIFIED))
+        rows.append(NetworkSize(figure, number, name, citation, year, value, note))
+    return tuple(rows)
+
+
+#: The networks of Goodfellow, Bengio & Courville, "Deep Learning" (MIT Press, 2016),
+#: figure 1.10 ("Number of connections per neuron over time", 10 networks) and figure 1.11
+#: ("Increasing neural network size over time", 20 networks), with the names, citations and
+#: years of the book's legends. The book prints no table: its values are points on
+#: log-scale plots. We give a value only where a source available to us states it or lets
+#: us derive it (see each row's note); every other value is None, not a guess. The book's
+#: text: "Since the introduction of hidden units, artificial neural networks have doubled
+#: in size roughly every 2.4 years" (section 1.2.3).
+NETWORK_SIZES = _network_rows("1.10", _FIG_1_10) + _network_rows("1.11", _FIG_1_11)
+
+#: Doubling time of network size quoted by Goodfellow, Bengio & Courville (2016), sec. 1.2.3.
+NETWORK_DOUBLING_YEARS = 2.4
+
+#: The animals drawn as reference lines in the book's figures ("biological neural network
+#: sizes from Wikipedia (2015)"): name -> (neurons, connections per neuron), None where not
+#: sourced. Neurons: Wikipedia, "List of animals by number of neurons" (whole nervous
+#: system), in a 2015-era copy (worldlibrary.org); the numbers differ between versions of
+#: that page. Connections per neuron are the page's synapse estimates divided by its neuron
+#: counts (fruit fly ~1e7 / 1e5, mouse ~1e11 / 7.1e7); the cat's and the human's were not
+#: verified. The sponge has no neurons, so it cannot be drawn on a log scale.
+ANIMAL_SIZES = {
+    "Sponge": (0, None), "Roundworm": (302, None), "Leech": (10_000, None),
+    "Fruit fly": (100_000, 1e7 / 1e5), "Ant": (250_000, None), "Bee": (960_000, None),
+    "Frog": (16_000_000, None), "Mouse": (71_000_000, 1e11 / 71e6),
+    "Octopus": (300_000_000, None), "Human": (86_000_000_000, None),
+}

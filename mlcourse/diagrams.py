@@ -151,8 +151,8 @@ def _draw_biological(ax):
         ax.plot([7.2, 7.8], [2.0, 2.0 + dy], color=RED, lw=1.5)
         ax.add_patch(Circle((7.85, 2.0 + dy), 0.09, color=ORANGE, zorder=4))
     ax.plot([8.0, 8.9], [2.58, 3.3], color="0.4", lw=2)                      # next cell
-    for text, xy, xytext in [("dendrites", (1.4, 3.0), (0.6, 3.9)),
-                             ("soma (cell body)", (3.0, 2.5), (2.3, 3.9)),
+    for text, xy, xytext in [("dendrites", (1.4, 3.0), (0.5, 4.2)),
+                             ("soma (cell body)", (3.0, 2.5), (2.7, 3.8)),
                              ("nucleus", (3.0, 2.0), (3.0, 0.4)),
                              ("axon", (5.5, 2.0), (5.0, 3.0)),
                              ("synapse", (7.93, 2.55), (7.0, 3.9)),
@@ -179,10 +179,10 @@ def _draw_artificial(ax):
     _arrow(ax, s + [0.5, 0], g - [0.45, 0], lw=1.5)
     _arrow(ax, g + [0.45, 0], (8.3, 2.0), color=RED, lw=2.5)
     ax.text(8.3, 2.3, "$h = g(z)$", ha="center", fontsize=10)
-    for text, x in [("inputs\n(dendrites)", 1.0), ("weights\n(synapses)", 2.6),
-                    ("sum\n(soma)", 4.0), ("activation\n(firing)", 6.0),
+    for text, x in [("inputs\n(dendrites)", 0.8), ("weights\n(synapses)", 2.5),
+                    ("sum\n(soma)", 4.1), ("activation\n(firing)", 6.0),
                     ("output\n(axon)", 8.0)]:
-        ax.text(x, 4.1, text, ha="center", va="bottom", fontsize=9)
+        ax.text(x, 4.1, text, ha="center", va="bottom", fontsize=8.5)
     ax.set_title("Artificial neuron")
 
 
@@ -348,9 +348,10 @@ def mlp_graph(ax=None, source="W1"):
                shrink=14, gid="path" if on_path else "edge")
     for node in MLP_NODES.values():
         _draw_graph_node(ax, *node)
-    ax.text(5.0, -2.1, rf"red: the paths from ${MLP_NODES[source][2][1:-1]}$ to $\ell$;  "
-            r"$\partial\ell/\partial W_1 = x\,(\partial\ell/\partial a_1)^\top + 2\lambda W_1$"
-            "  (one term per path)", ha="center", fontsize=9, color=RED)
+    formula = {"W1": r"$\partial\ell/\partial W_1 = x\,(\partial\ell/\partial a_1)^\top"
+                     r" + 2\lambda W_1$  (one term per path)"}.get(source, "")
+    ax.text(5.0, -2.1, f"red: the paths from {MLP_NODES[source][2]} to " r"$\ell$;  " + formula,
+            ha="center", fontsize=9, color=RED)
     ax.set_title("Computational graph of the 1-hidden-layer MLP with an L2 penalty (lecture 5)")
     return ax
 

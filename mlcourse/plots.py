@@ -12,7 +12,8 @@ import numpy as np
 from mlcourse.validation import as_array, as_matrix
 
 __all__ = ["COLORS", "MARKERS", "new_figure", "scatter_classes", "decision_boundary",
-           "loss_curve", "trajectory"]
+           "loss_curve", "trajectory", "margin_losses", "classification_losses",
+           "network_growth"]
 
 COLORS = plt.get_cmap("tab10").colors
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
@@ -153,3 +154,105 @@ def trajectory(path, loss_fn=None, ax=None, title="Optimization path", levels=30
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     ax.legend(loc="best", fontsize="small")
     return ax
+
+
+# ------------------------------------------- classification losses against the margin
+
+def _sparsemax_loss(Z, k):
+    """Sparsemax loss (Martins & Astudillo 2016, eq. 20) of scores Z (n, K) for class k:
+    L(z; k) = -z_k + ½ Σ_{j ∈ S(z)} (z_j² - τ²) + ½, with S(z) the support of
+    p = sparsemax(z) and τ its threshold (p_j = z_j - τ on S)."""
+    from mlcourse.activations import sparsemax
+    P = sparsemax(Z)
+    support = P > 0
+    tau = np.max(np.where(support, Z - P, -np.inf), axis=1, keepdims=True)  # equal on S
+    return -Z[:, k] + 0.5 * np.sum(np.where(support, Z ** 2 - tau ** 2, 0.0), axis=1) + 0.5
+
+
+def margin_losses(s):
+    """Two-class losses as functions of the margin s = z₂ - z₁ (scores z = (z₁, z₂), the
+    true class is 2), each computed from the scores:
+    0/1: 1[s <= 0] (a tie counts as an error); hinge: max(0, 1 - s);
+    logistic = cross-entropy: -log softmax(z)₂ = log(1 + e^{-s}) (natural log);
+    squared: (1 - s)² (least squares on the margin, targets ±1);
+    sparsemax: the sparsemax loss of z (0 for s >= 1, (1 - s)²/4 for |s| < 1, -s below).
+
+    s: (m,) margins.  Returns: a dict name -> (m,) loss values.
+    """
+    from mlcourse.activations import log_softmax
+    s = as_array(s, "s", ndim=1)
+    Z = np.c_[np.zeros_like(s), s]                  # only the difference z₂ - z₁ matters
+    return {"0/1": (s <= 0).astype(float), "hinge": np.maximum(0.0, 1.0 - s),
+            "logistic (cross-entropy, natural log)": -log_softmax(Z)[:, 1],
+            "squared": (1.0 - s) ** 2, "sparsemax": _sparsemax_loss(Z, 1)}
+
+
+def classification_losses(ax=None, s=None, ylim=(-0.1, 4.0)):
+    """The classification losses of margin_losses on one plot against the margin
+    s = z₂ - z₁ of the true class 2 (s > 0: correctly classified).
+
+    s: margins to plot (default 601 points in [-3, 3]).  Returns: the Axes.
+    """
+    s = np.linspace(-3.0, 3.0, 601) if s is None else as_array(s, "s", ndim=1)
+    ax = _axes(ax, figsize=(6, 4))
+    styles = ["-", "-", "--", ":", "-."]
+    for i, (name, values) in enumerate(margin_losses(s).items()):
+        ax.plot(s, values, color=COLORS[i], ls=styles[i], lw=2, label=name)
+    ax.axvline(0.0, color="0.6", lw=0.8)
+    ax.set(title="Classification losses against the margin", ylim=ylim,
+           xlabel=r"margin $s = z_2 - z_1$ (true class 2)", ylabel="loss")
+    ax.legend(loc="upper right", fontsize="small")
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+# ------------------------------------------------------ growth of networks over time
+
+def _growth_panel(ax, figure, animal_index, ylabel):
+    """One panel of network_growth: the sourced networks of `figure` as points, the
+    animals as horizontal reference lines."""
+    from mlcourse.data import ANIMAL_SIZES, NETWORK_SIZES
+    rows = [r for r in NETWORK_SIZES if r.figure == figure]
+    known = [r for r in rows if r.value is not None]
+    for i, r in enumerate(known):
+        ax.plot(r.year, r.value, ls="", marker=MARKERS[i % 10], color=COLORS[i % 10], ms=8,
+                label=f"{r.number}. {r.name} ({r.citation})")
+    for name, sizes in ANIMAL_SIZES.items():
+        if sizes[animal_index]:
+            ax.axhline(sizes[animal_index], color="0.5", ls="--", lw=0.8)
+            ax.text(2019, sizes[animal_index] * 1.15, name, fontsize=8, color="0.3", ha="right")
+    ax.text(0.98, 0.02, f"{len(rows) - len(known)} of the book's {len(rows)} networks: "
+            "value not verified,\nnot drawn (see mlcourse.data.NETWORK_SIZES)",
+            transform=ax.transAxes, ha="right", va="bottom", fontsize=7.5)
+    ax.set(yscale="log", xlim=(1950, 2020), xlabel="year", ylabel=ylabel,
+           title=f"after Goodfellow et al. (2016), fig. {figure}")
+    return known
+
+
+def network_growth(fig=None):
+    """Growth of neural networks over time, after Goodfellow, Bengio & Courville (2016),
+    figures 1.10 (connections per neuron) and 1.11 (number of neurons): only the values of
+    mlcourse.data.NETWORK_SIZES that we could source are drawn; animals as dashed lines;
+    on the right a line doubling every 2.4 years (the book's rate) through the newest point.
+
+    Returns: the Figure.
+    """
+    from mlcourse.data import NETWORK_DOUBLING_YEARS
+    if fig is None:
+        fig = plt.figure(figsize=(12, 4.6), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    _growth_panel(left, "1.10", 1, "connections per neuron (log scale)")
+    left.set_ylim(10, 1e4)
+    known = _growth_panel(right, "1.11", 0, "number of neurons (log scale)")
+    if known:
+        last = max(known, key=lambda r: r.year)
+        years = np.linspace(1950, 2020, 50)
+        right.plot(years, last.value * 2.0 ** ((years - last.year) / NETWORK_DOUBLING_YEARS),
+                   color=COLORS[7], lw=1, label=f"doubling every {NETWORK_DOUBLING_YEARS} "
+                   "years (the book's rate)")
+        right.set_ylim(10, 3e11)
+    for ax in (left, right):
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(loc="upper left", fontsize=7)
+    fig.suptitle("Network size over time (sourced values only)")
+    return fig
