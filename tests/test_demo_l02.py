@@ -20,7 +20,7 @@ def test_factory_builds_a_rendered_demo(demo):
     text, image = state(demo)
     assert "LDA" in text and "logistic regression" in text and "Bayes" in text
     assert image[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "application/vnd.jupyter.widget-view+json" in demo._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in demo._repr_mimebundle_()[0]
 
 
 @pytest.mark.parametrize("name,value", [("separation", 3.5), ("correlation", -0.4),

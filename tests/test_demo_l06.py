@@ -74,4 +74,4 @@ def test_the_image_is_a_png_of_the_whole_figure(demo):
     from PIL import Image
     image = Image.open(io.BytesIO(demo.image.value))
     assert image.format == "PNG" and image.size == demo.fig.canvas.get_width_height()
-    assert image.size[0] == 720
+    assert image.size[0] == 1800 == 2 * demo.css_width          # 9 inches, 2 x 100 px/inch

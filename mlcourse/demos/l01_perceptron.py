@@ -38,7 +38,8 @@ class PerceptronStepper(FigureDemo):
         forward = widgets.Button(description="step ▶", layout=widgets.Layout(width="80px"))
         back.on_click(lambda _: self._move(-1))
         forward.on_click(lambda _: self._move(+1))
-        super().__init__({"data": self.data, "step": self.step, "back": back, "forward": forward})
+        super().__init__({"data": self.data, "step": self.step, "back": back, "forward": forward},
+                         figsize=(6.4, 4.6))
         self._draw_static()
         self._on_data()
 

@@ -85,7 +85,7 @@ class LdaVsLogistic(FigureDemo):
             "kind": widgets.Dropdown(options=SCENARIOS, value=SCENARIOS[0],
                                      description="assumptions", style=style),
         }
-        super().__init__(controls, figsize=(9.5, 4.0), ncols=2)
+        super().__init__(controls, figsize=(9.0, 3.9), ncols=2)
         self._setup_axes()
         self.refresh()
 

@@ -66,14 +66,13 @@ class LearningRateDemo(FigureDemo):
         self.surfaces = surfaces or [optim.two_wells_surface(1), optim.quadratic_surface(),
                                      optim.two_wells_surface(2)]
         names = [s.name for s in self.surfaces]
-        self.surface = widgets.Dropdown(options=names, value=names[0], description="loss",
-                                        layout=widgets.Layout(width="300px"))
+        self.surface = widgets.Dropdown(options=names, value=names[0], description="loss")
         self.lr = widgets.FloatLogSlider(value=0.1, base=10, min=self.LR_RANGE[0],
                                          max=self.LR_RANGE[1], step=0.01, description="γ",
                                          readout_format=".3f")
         self.steps = widgets.IntSlider(value=40, min=1, max=100, description="steps")
         super().__init__({"surface": self.surface, "lr": self.lr, "steps": self.steps},
-                         figsize=(10, 4), ncols=2)
+                         figsize=(9.0, 3.7), ncols=2)
         self.panels = {}
         lrs = np.geomspace(10 ** self.LR_RANGE[0], 10 ** self.LR_RANGE[1], n_sweep)
         moving = []
@@ -168,7 +167,7 @@ class SGDPathsDemo(FigureDemo):
         self.steps = widgets.IntSlider(value=100, min=5, max=300, step=5, description="steps")
         self.seed = widgets.IntSlider(value=0, min=0, max=9, description="seed")
         super().__init__({"lr": self.lr, "batch": self.batch, "steps": self.steps,
-                          "seed": self.seed}, figsize=(10, 4), ncols=2)
+                          "seed": self.seed}, figsize=(9.0, 3.7), ncols=2)
         left, right = self.axes
         xs = np.linspace(-2.2, 2.2, 120)
         xx, yy = np.meshgrid(xs, xs)
@@ -240,7 +239,7 @@ class BatchNoiseDemo(FigureDemo):
         self.measured = np.mean(np.sum((self.draws - self.full) ** 2, axis=2), axis=1)
         self.n_shown = n_shown
         self.batch = widgets.SelectionSlider(options=self.SIZES, value=1, description="batch B")
-        super().__init__({"batch": self.batch}, figsize=(10, 4), ncols=2)
+        super().__init__({"batch": self.batch}, figsize=(9.0, 3.7), ncols=2)
         left, right = self.axes
         (self.cloud,) = left.plot([], [], ".", color="tab:blue", ms=3,
                                   label="mini-batch gradients $\\hat g_B$")

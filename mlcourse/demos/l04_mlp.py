@@ -71,7 +71,7 @@ class Playground(FigureDemo):
         super().__init__({"data": self.data, "depth": self.depth, "width": self.width,
                           "activation": self.activation, "lr": self.lr,
                           "train": self.train_button, "reset": self.reset_button},
-                         figsize=(9.0, 3.8), dpi=72, ncols=2)
+                         figsize=(9.0, 3.8), ncols=2)
         self._build_artists()
         self._config, self.status = None, ""
         for name in self.datasets:        # draw and cache each data set's background once
@@ -82,7 +82,7 @@ class Playground(FigureDemo):
     # ---------------------------------------------------------------- artists
     def _build_artists(self):
         ax, ax_loss = self.axes
-        self.image = ax.imshow(np.full((2, 2), 0.5), origin="lower", cmap=BLUE_ORANGE,
+        self.probability = ax.imshow(np.full((2, 2), 0.5), origin="lower", cmap=BLUE_ORANGE,
                                vmin=0, vmax=1, aspect="auto", interpolation="bilinear")
         self.points = [ax.scatter([], [], s=16, marker=m, c=c, edgecolors="k", linewidths=0.4,
                                   label=f"class {k} (training)")
@@ -91,7 +91,7 @@ class Playground(FigureDemo):
         for axis in (ax.xaxis, ax.yaxis):      # same label widths for every data set: the
             axis.set_major_formatter(FormatStrFormatter("%.1f"))   # layout is computed once
         ax.legend(loc="upper right", fontsize=7, framealpha=0.8)
-        self.fig.colorbar(self.image, ax=ax, label="P(class 1 | x)", fraction=0.05)
+        self.fig.colorbar(self.probability, ax=ax, label="P(class 1 | x)", fraction=0.05)
         (self.train_line,) = ax_loss.plot([], [], color="tab:blue", marker="o", markevery=10,
                                           ms=3, label="training loss")
         (self.test_line,) = ax_loss.plot([], [], color="tab:orange", marker="s", markevery=10,
@@ -102,7 +102,7 @@ class Playground(FigureDemo):
         ax_loss.grid(True, alpha=0.3)
         # Only these change between refreshes; axes, ticks, titles, legends and the colorbar
         # are a cached background per (data set, loss-axis limits): see background_key.
-        self.animate(self.image, *self.points, self.train_line, self.test_line)
+        self.animate(self.probability, *self.points, self.train_line, self.test_line)
         self._limits = None
 
     def background_key(self):
@@ -126,7 +126,7 @@ class Playground(FigureDemo):
         self.epoch, self.diverged, self._config = 0, False, config
         self.status = ""
         extent, _ = self.grids[name]
-        self.image.set_extent(extent)
+        self.probability.set_extent(extent)
         self.axes[0].set(xlim=extent[:2], ylim=extent[2:], title=f"{name}: P(class 1 | x)")
         for k, points in enumerate(self.points):
             points.set_offsets(X[y == k])
@@ -180,7 +180,7 @@ class Playground(FigureDemo):
         X, y, Xt, yt = self.datasets[data]
         _, G = self.grids[data]
         P = probability_of_class_1(self.params, G, activation)
-        self.image.set_data(P.reshape(self.resolution, self.resolution))
+        self.probability.set_data(P.reshape(self.resolution, self.resolution))
         epochs = np.arange(len(self.train_loss))
         self.train_line.set_data(epochs, self.train_loss)
         self.test_line.set_data(epochs, self.test_loss)

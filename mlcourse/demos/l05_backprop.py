@@ -205,8 +205,7 @@ class ExpressionGraph(FigureDemo):
         self.build = build
         sliders = {name: widgets.FloatSlider(value=v, min=lo, max=hi, step=0.05,
                                              description=name, continuous_update=True,
-                                             readout_format=".2f",
-                                             layout=widgets.Layout(width="220px"))
+                                             readout_format=".2f")
                    for name, (v, lo, hi) in inputs.items()}
         super().__init__(sliders, figsize=figsize)
         self.drawing = GraphDrawing(self.ax, self._evaluate(**self.values()))

@@ -1,12 +1,9 @@
 """Lecture 6 demo: back-propagated gradients layer by layer, for a chosen depth,
 activation and initialization (after Glorot & Bengio, 2010, fig. 7)."""
-import io
-
 import ipywidgets as widgets
 import matplotlib
 import numpy as np
 from matplotlib.colors import BoundaryNorm
-from PIL import Image
 
 from mlcourse import data
 from mlcourse.demos.base import FigureDemo
@@ -22,40 +19,6 @@ SETUPS = {
     "ReLU, standard U[±1/√n]": ("relu", "fan_in_uniform"),
     "ReLU, He": ("relu", "he_normal"),
 }
-
-
-class BlittedDemo(FigureDemo):
-    """A FigureDemo whose refresh redraws only the artists that move.
-
-    Subclasses register the artists that `draw` changes with `self.animate(*artists)`
-    and keep everything else (axes, ticks, labels, colorbars) fixed. The first refresh
-    draws the static figure once and keeps it as a background; each later refresh
-    pastes the background back and draws the moving artists on top -- tick labels,
-    whose text rendering dominates a full redraw, are never redrawn.
-    """
-
-    def animate(self, *artists):
-        self._moving = getattr(self, "_moving", []) + list(artists)
-        for artist in artists:
-            artist.set_animated(True)
-
-    def refresh(self):
-        text = self.draw(**self.values())
-        self.readout.value = text
-        canvas = self.fig.canvas
-        if getattr(self, "_background", None) is None:
-            canvas.draw()                               # layout once, then freeze it
-            self.fig.set_layout_engine("none")
-            self._background = canvas.copy_from_bbox(self.fig.bbox)
-        else:
-            canvas.restore_region(self._background)
-        for artist in getattr(self, "_moving", []):
-            self.fig.draw_artist(artist)
-        buffer = io.BytesIO()
-        Image.fromarray(np.asarray(canvas.buffer_rgba())).save(buffer, format="png",
-                                                               compress_level=1)
-        self.image.value = buffer.getvalue()
-        return text
 
 
 def layer_statistics(X, y, depth, hidden, init, width=100, seed=0, bins=None):
@@ -79,7 +42,7 @@ def layer_statistics(X, y, depth, hidden, init, width=100, seed=0, bins=None):
     return np.array(hist), np.array(speeds)
 
 
-class GradientHistograms(BlittedDemo):
+class GradientHistograms(FigureDemo):
     """Choose a depth and an activation/initialization pair; see the distribution of the
     back-propagated gradients |∂ℓ/∂z| of every hidden layer (left, log scale, one colour per
     layer) and the norm of each layer's bias gradient (right). Each choice is computed once,
@@ -102,7 +65,7 @@ class GradientHistograms(BlittedDemo):
                                          description="hidden layers", continuous_update=False,
                                          style={"description_width": "initial"})
         setup_menu = widgets.Dropdown(options=list(SETUPS), value=setup, description="setup")
-        super().__init__({"depth": depth_slider, "setup": setup_menu}, figsize=(10, 3.8), ncols=2)
+        super().__init__({"depth": depth_slider, "setup": setup_menu}, figsize=(9.0, 3.6), ncols=2)
         self._build()
         self.refresh()
 

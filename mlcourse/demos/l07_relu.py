@@ -4,14 +4,14 @@ import ipywidgets as widgets
 import numpy as np
 
 from mlcourse import data
-from mlcourse.demos.l06_vanishing_gradients import BlittedDemo
+from mlcourse.demos.base import FigureDemo
 from mlcourse.rectified import train_leaky_grid
 
 ALPHAS = (0.0, 0.01, 0.05, 0.1, 0.2, 0.3)
 LRS = (0.1, 0.3, 0.5, 1.0, 1.5, 2.0)
 
 
-class DeadUnits(BlittedDemo):
+class DeadUnits(FigureDemo):
     """Sliders for the leaky-ReLU slope α and the learning rate η of full-batch gradient
     descent on a small 2-D problem. Left: the fraction of dead hidden units (inactive on
     every training point) along training, per layer, with the plain ReLU (α = 0) at the
@@ -39,7 +39,7 @@ class DeadUnits(BlittedDemo):
         lr_slider = widgets.SelectionSlider(options=self.lrs, value=lr,
                                             description="learning rate η", continuous_update=True,
                                             style={"description_width": "initial"})
-        super().__init__({"alpha": alpha_slider, "lr": lr_slider}, figsize=(10, 3.8), ncols=2)
+        super().__init__({"alpha": alpha_slider, "lr": lr_slider}, figsize=(9.0, 3.6), ncols=2)
         self._build()
         self.refresh()
 

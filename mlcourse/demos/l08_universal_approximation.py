@@ -31,11 +31,10 @@ class ApproximationDemo(FigureDemo):
             x = np.linspace(a, b, n_grid)
             self.grids[name] = (x, np.asarray(f(x), dtype=float))
         first = next(iter(self.functions))
-        function = widgets.Dropdown(options=list(self.functions), value=first, description="f",
-                                    layout=widgets.Layout(width="320px"))
+        function = widgets.Dropdown(options=list(self.functions), value=first, description="f")
         units = widgets.IntSlider(value=8, min=1, max=max_units, description="units n",
                                   continuous_update=True)
-        super().__init__({"function": function, "units": units}, figsize=(9.5, 3.6), ncols=2)
+        super().__init__({"function": function, "units": units}, figsize=(9.0, 3.5), ncols=2)
         self._artists = {}
         for ax, label, colour in [(self.axes[0], "staircase", "tab:blue"),
                                   (self.axes[1], "ReLU net", "tab:orange")]:
@@ -116,7 +115,7 @@ class RegionsDemo(FigureDemo):
     is one activation pattern. Family "folding construction": the zigzag net of
     Montúfar et al. (2014) on [0, 1]² (teeth = width/2 per input); family "random": He-normal
     weights and N(0, 0.5²) biases on [-1, 1]², with a seed. All images are computed once,
-    in __init__.
+    in __init__. The seed slider is disabled for the folding construction.
     """
 
     def __init__(self, total_units=24, depths=(1, 2, 3, 4, 6), seeds=5, resolution=200):
@@ -137,7 +136,7 @@ class RegionsDemo(FigureDemo):
         depth = widgets.SelectionSlider(options=list(depths), value=depths[0],
                                         description="layers")
         seed = widgets.IntSlider(value=0, min=0, max=seeds - 1, description="seed")
-        super().__init__({"family": family, "depth": depth, "seed": seed}, figsize=(5.2, 4.6))
+        super().__init__({"family": family, "depth": depth, "seed": seed}, figsize=(6.0, 5.2))
         self.cmap = _shuffled_colours()
         self.regions_image = self.ax.imshow(np.zeros((resolution, resolution)), origin="lower",
                                     cmap=self.cmap, interpolation="nearest", vmin=0, vmax=255)
@@ -148,6 +147,12 @@ class RegionsDemo(FigureDemo):
 
     def background_key(self):
         return self.controls["family"].value
+
+    def changed(self, name):
+        """The seed only exists for the random family: it is disabled for the folding
+        construction (which has no randomness)."""
+        self.controls["seed"].disabled = not self.controls["family"].value.startswith("random")
+        self.refresh()
 
     def draw(self, family, depth, seed):
         width = self.total_units // depth

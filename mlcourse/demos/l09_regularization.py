@@ -40,7 +40,7 @@ class RegularizationDemo(FigureDemo):
                                              description="L2 λ")
         p_slider = widgets.SelectionSlider(options=list(self.drop_rates), value=self.drop_rates[0],
                                            description="dropout p")
-        super().__init__({"lam": lam_slider, "p": p_slider}, figsize=(9.5, 4.0), ncols=2)
+        super().__init__({"lam": lam_slider, "p": p_slider}, figsize=(9.0, 3.9), ncols=2)
         ax, ax_gap = self.axes
         self.surface = ax.imshow(np.zeros((resolution, resolution)), origin="lower",
                                  extent=(lo[0], hi[0], lo[1], hi[1]), cmap="viridis",

@@ -8,7 +8,8 @@
 `solutions/NN_topic.ipynb` is the single source of an exercise notebook: the
 exercise is the solution with every `### BEGIN SOLUTION` … `### END SOLUTION`
 region replaced by a stub and all outputs cleared. Builds are byte-for-byte
-reproducible: stable cell ids, no execution timestamps, no widget state.
+reproducible: stable cell ids, no execution timestamps, no widget state
+(a widget output keeps its static fallback: see strip_widget_view).
 """
 import argparse
 import copy
@@ -70,9 +71,27 @@ def normalize(nb, stem):
         cell.metadata.pop("lines_to_next_cell", None)   # left by jupytext
         if cell.cell_type == "code":
             for output in cell.get("outputs", []):
-                if "data" in output:
-                    output["data"].pop(WIDGET_MIME, None)
+                strip_widget_view(output)
     return nb
+
+
+def strip_widget_view(output):
+    """A stored widget output keeps only its static fallback.
+
+    The widget view cannot be shown without the widget state (which is not
+    stored), so it is dropped; what remains is shown instead. A course demo
+    (mlcourse.demos.FigureDemo) also sends its picture as text/html with a caption
+    (a <figure> with the PNG as a data URI) and as image/png: the image/png copy is
+    dropped too, so that a demo cell stores its picture once.
+    """
+    data = output.get("data")
+    if not data or WIDGET_MIME not in data:
+        return output
+    data.pop(WIDGET_MIME)
+    if "image/png" in data and "data:image/png;base64," in data.get("text/html", ""):
+        data.pop("image/png")
+        output.get("metadata", {}).pop("image/png", None)
+    return output
 
 
 def make_exercise(solution_nb, stem):
