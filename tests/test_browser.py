@@ -24,9 +24,11 @@ from pathlib import Path
 
 import pytest
 
-from browser_helpers import (CHROMIUM, CHROMIUM_ARGS, JS_PROMPTS, JS_STDERR, JS_WIDGET_STATE,
-                             KERNEL_DISPLAY_NAME, ROOT, TRACEBACK, LabServer,
-                             code_cell_count, widget_cells)
+from browser_helpers import (CHROMIUM, CHROMIUM_ARGS, JS_CLOSE_ALL, JS_IMAGES, JS_MATH, JS_OPEN,
+                             JS_PROMPTS, JS_STDERR,
+                             JS_WIDGET_STATE, KERNEL_DISPLAY_NAME, ROOT, TRACEBACK, LabServer,
+                             code_cell_count, image_problems, markdown_cell_count,
+                             math_problems, widget_cells, write_control_notebooks)
 
 if not Path(CHROMIUM).exists():
     pytest.skip(f"Chromium not installed ({CHROMIUM} missing): apt-get install -y chromium",
@@ -39,9 +41,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ARTIFACTS = ROOT / "tests" / "artifacts" / "browser"
 LECTURES = sorted(p for p in (ROOT / "lectures").glob("*.ipynb") if widget_cells(p))
+READ_ONLY = sorted((ROOT / "solutions").glob("*.ipynb")) + sorted((ROOT / "exercises").glob("*.ipynb"))
 RUN_ALL_TIMEOUT = float(os.environ.get("MLCOURSE_BROWSER_RUN_TIMEOUT", 420))   # seconds
 UPDATE_TIMEOUT = float(os.environ.get("MLCOURSE_BROWSER_UPDATE_TIMEOUT", 45))  # per control
 FIRST_TRY = float(os.environ.get("MLCOURSE_BROWSER_FIRST_TRY", 8))  # then retried, see operate()
+MATH_TIMEOUT = 60       # seconds for the markdown to render and MathJax to typeset it
+MATH_SETTLE = 5         # seconds without change after which raw TeX is raw for good
 MS = 1000
 
 
@@ -81,6 +86,84 @@ def page(browser):
         context.close()
 
 
+@pytest.fixture(scope="module")
+def reader(lab, browser):
+    """One JupyterLab page for the notebooks that are only opened and read: each is opened
+    in it and closed again (which shuts its kernel down), without reloading JupyterLab."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    context.set_default_timeout(30 * MS)
+    page = context.new_page()
+    try:
+        page.goto(lab.workspace_url("read"))
+        page.wait_for_function("() => window.jupyterapp !== undefined", timeout=90 * MS)
+        page.evaluate("() => window.jupyterapp.restored")
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def control_notebooks():
+    """The negative-control notebooks, written afresh under tests/artifacts (in the lab's
+    root, never committed)."""
+    folder = ARTIFACTS / "controls"
+    shutil.rmtree(folder, ignore_errors=True)
+    return dict(zip(["stored", "widgets"], write_control_notebooks(folder)))
+
+
+@pytest.mark.timeout(120)
+def test_probes_see_broken_math_and_images(lab, reader, control_notebooks):
+    """Negative control: the stored notebook's planted problems are each reported, in the
+    cell planted, and its clean formulas and images are not."""
+    rel = control_notebooks["stored"].relative_to(ROOT).as_posix()
+    try:
+        open_stored(reader, rel)
+        check_stored_controls(reader)
+    finally:
+        reader.screenshot(path=str(ARTIFACTS / "control-stored.png"))
+        close_all(reader, lab, rel)
+
+
+def check_stored_controls(reader):
+    """The stored control notebook's cells 2-4 (math) and 6-9 (images) are flagged, as
+    planted in browser_helpers.write_control_notebooks; cells 1 and 5 are not."""
+    math = typeset_math(reader, 4)
+    found = [(e["cell"], e["error"]) for e in math["errors"]]
+    assert found == [(3, "Missing superscript or subscript argument"),
+                     (2, "undefined control sequence")], math
+    assert [r["cell"] for r in math["raw"]] == [4], math
+    images = reader.evaluate(JS_IMAGES)
+    problems = image_problems(images)
+    assert len(images) == 6 and len(problems) == 4, problems
+    for cell, what in [(6, "empty or broken"), (7, "empty or broken"), (8, "stretched: 8×6 pixels "
+                       "displayed at 64.0×48.0"), (9, "stretched: 8×6 pixels displayed at 100.0")]:
+        assert any(p.startswith(f"cell {cell} ") and what in p for p in problems), (cell, problems)
+    with pytest.raises(AssertionError, match="3 formula"):
+        assert_math_renders(reader, 4)
+    with pytest.raises(AssertionError, match="4 image problem"):
+        assert_images_ok(reader, "control")
+
+
+@pytest.mark.timeout(180)
+def test_probes_see_blurry_and_broken_widget_images(lab, page, control_notebooks):
+    """Negative control, run in the kernel: a widget image with one pixel per CSS pixel is
+    not crisp; a button that empties the image while its readout changes fails operate()."""
+    rel = control_notebooks["widgets"].relative_to(ROOT).as_posix()
+    try:
+        open_with_kernel(page, lab.notebook_url(rel, "control-widgets"))
+        run_all_cells(page, 2)
+        widgets = rendered_widgets(page, 2)
+        problems = image_problems(page.evaluate(JS_IMAGES))
+        assert len(problems) == 1 and problems[0].startswith("cell 1 (widget image): not crisp: "
+                                                               "80 pixels wide displayed at 80.0"), problems
+        with pytest.raises(AssertionError, match=r"(?s)button 'break the image' clicked: 2 image "
+                                                 r"problem.*cell 2 \(widget image\): empty or broken"):
+            operate(page, widgets[1], 1)
+    finally:
+        page.screenshot(path=str(ARTIFACTS / "control-widgets.png"))
+        lab.shutdown_sessions(rel)
+
+
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("notebook", LECTURES, ids=[p.stem for p in LECTURES])
 def test_lecture_widgets_respond_in_the_browser(lab, page, notebook):
@@ -89,20 +172,24 @@ def test_lecture_widgets_respond_in_the_browser(lab, page, notebook):
     clock = [time.monotonic()]
     try:
         open_with_kernel(page, lab.notebook_url(rel, f"test-{notebook.stem}"))
+        formulas = assert_math_renders(page, markdown_cell_count(notebook))
         clock.append(time.monotonic())
         run_all_cells(page, n_code)
         assert_no_errors(page)
         clock.append(time.monotonic())
         widgets = rendered_widgets(page, n_widgets)
+        assert_images_ok(page, "after Run All")
         operated = [operate(page, w, i) for i, w in enumerate(widgets)]
         assert all(operated), "a widget has no control to operate"
         wait_idle(page, UPDATE_TIMEOUT)
         assert_no_errors(page)
         assert_no_callback_errors(page)
+        images = assert_images_ok(page, "after operating every control")
         clock.append(time.monotonic())
         record_timing(notebook.stem, dict(zip(["open_s", "run_all_s", "controls_s"],
                                               (round(b - a, 2) for a, b in zip(clock, clock[1:]))),
                                           widgets=len(widgets), controls=sum(operated),
+                                          formulas=formulas, images=images,
                                           load_avg=os.getloadavg()))
     finally:   # best effort: never hide the test's own failure; the server stop kills the rest
         for cleanup in (lambda: page.screenshot(path=str(ARTIFACTS / f"{notebook.stem}.png")),
@@ -111,6 +198,24 @@ def test_lecture_widgets_respond_in_the_browser(lab, page, notebook):
                 cleanup()
             except Exception:                  # noqa: BLE001
                 pass
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("notebook", READ_ONLY, ids=[p.relative_to(ROOT).with_suffix("").as_posix()
+                                                      for p in READ_ONLY])
+def test_notebook_reads_well_in_the_browser(lab, reader, notebook):
+    """Exercises and solutions, opened as stored (not run): every formula typesets without
+    a MathJax error, and every stored image is valid and not stretched."""
+    rel = notebook.relative_to(ROOT).as_posix()
+    start = time.monotonic()
+    try:
+        open_stored(reader, rel)
+        formulas = assert_math_renders(reader, markdown_cell_count(notebook))
+        images = assert_images_ok(reader, "as stored")
+        record_timing(rel, {"open_and_check_s": round(time.monotonic() - start, 2),
+                            "formulas": formulas, "images": images})
+    finally:
+        close_all(reader, lab, rel)
 
 
 # -- steps --------------------------------------------------------------------------------
@@ -135,6 +240,61 @@ def open_with_kernel(page, url):
     # "No Kernel", and Run All would then open the kernel picker.
     panel.locator(".jp-Toolbar").get_by_text(KERNEL_DISPLAY_NAME, exact=True).wait_for(timeout=90 * MS)
     wait_idle(page, 120)
+
+
+def open_stored(page, rel):
+    """Open notebook `rel` in the reader page only to read it: wait for its cells, not
+    for its kernel."""
+    page.evaluate(JS_OPEN, rel)
+    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").first.wait_for(timeout=60 * MS)
+
+
+def close_all(page, lab, rel):
+    """Close the reader's tabs; stop a kernel still running on `rel` (best effort: the
+    server's stop kills the rest)."""
+    for cleanup in (lambda: page.evaluate(JS_CLOSE_ALL), lambda: lab.shutdown_sessions(rel)):
+        try:
+            cleanup()
+        except Exception:                      # noqa: BLE001
+            pass
+
+
+def typeset_math(page, n_markdown):
+    """The JS_MATH report once all `n_markdown` markdown cells are rendered and MathJax,
+    which typesets asynchronously, is done: no raw TeX is left, or nothing has changed
+    for MATH_SETTLE seconds (TeX that stays raw is a problem too). At most MATH_TIMEOUT."""
+    deadline = time.monotonic() + MATH_TIMEOUT
+    last, since = None, time.monotonic()
+    while True:
+        report = page.evaluate(JS_MATH)
+        rendered = report["rendered_markdown"] >= n_markdown
+        if rendered and not report["raw"]:
+            return report
+        if report != last:
+            last, since = report, time.monotonic()
+        elif rendered and time.monotonic() - since > MATH_SETTLE:
+            return report
+        assert time.monotonic() < deadline, (
+            f"{report['rendered_markdown']} of {n_markdown} markdown cells rendered and "
+            f"typeset within {MATH_TIMEOUT} s; still raw: {report['raw']}")
+        page.wait_for_timeout(200)
+
+
+def assert_math_renders(page, n_markdown):
+    """No MathJax error and no raw TeX in the notebook once it is typeset."""
+    report = typeset_math(page, n_markdown)
+    problems = math_problems(report)
+    assert not problems, f"{len(problems)} formula(s) do not render:\n" + "\n".join(problems)
+    return report["typeset"]
+
+
+def assert_images_ok(page, when):
+    """Every image in the notebook's outputs and markdown is loaded, non-empty, not
+    stretched, and (widget images) crisp; see browser_helpers.image_problems."""
+    images = page.evaluate(JS_IMAGES)
+    problems = image_problems(images)
+    assert not problems, (f"{when}: {len(problems)} image problem(s):\n" + "\n".join(problems))
+    return len(images)
 
 
 def wait_idle(page, seconds):
@@ -267,6 +427,8 @@ def operate(page, widget, index):
         changed, _ = wait_changed(page, widget, before, FIRST_TRY)
         if not changed:
             deferred.append((what, act))
+        else:   # a broken image also "changes": what changed must be worth seeing
+            assert_images_ok(page, f"widget {index + 1}: {what}")
     for what, act in deferred:
         wait_idle(page, UPDATE_TIMEOUT)
         before = state(widget)
@@ -277,6 +439,7 @@ def operate(page, widget, index):
                         f"(waited {FIRST_TRY:.0f} s, then again {UPDATE_TIMEOUT:.0f} s after "
                         f"operating the other controls); image hashes {now['images']}, "
                         f"readout {now['html']!r:.300}")
+        assert_images_ok(page, f"widget {index + 1}: {what}")
     return len(actions)
 
 
