@@ -5,7 +5,14 @@ dropdown or toggle is moved through a sequence of >= 20 values; each change's
 full callback (recompute + redraw + PNG encoding into the Image widget) is timed.
 Buttons that train (e.g. the playground) are timed separately, per click.
 Goal: median <= 100 ms.  Run: .venv/bin/python benchmarks/bench_widgets.py
+
+The figures are rendered at 2x their CSS size (crisp on high-density screens), so
+the PNG of a two-panel demo is 1800 px wide. Besides the wall-clock times (the goal),
+the table gives the median CPU time of the process per change (cpu_ms) and the
+load average: on a shared machine the wall-clock times grow with the load, the
+CPU times hardly do.
 """
+import os
 import importlib
 import pkgutil
 import sys
@@ -55,12 +62,14 @@ def values_for(control):
 
 
 def measure(demo, name, control):
-    times = []
+    """Wall-clock and CPU seconds of each change of `control`."""
+    times, cpu = [], []
     for value in values_for(control):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         control.value = value          # triggers the demo's observer: recompute + render
         times.append(time.perf_counter() - start)
-    return times
+        cpu.append(time.process_time() - start_cpu)
+    return times, cpu
 
 
 def all_demos():
@@ -72,29 +81,36 @@ def all_demos():
 
 
 def main():
-    rows = []
+    rows, load_before = [], os.getloadavg()
     for module, demo_name, factory in all_demos():
         start = time.perf_counter()
         demo = factory()
         build_ms = (time.perf_counter() - start) * 1000
         for control_name, control in demo.controls.items():
             if isinstance(control, widgets.Button):
-                times = []
+                times, cpu = [], []
                 for _ in range(3):
-                    start = time.perf_counter()
+                    start, start_cpu = time.perf_counter(), time.process_time()
                     control.click()
                     times.append(time.perf_counter() - start)
+                    cpu.append(time.process_time() - start_cpu)
                 rows.append({"demo": f"{module}.{demo_name}", "control": f"{control_name} (click)",
-                             **summary(times), "build_ms": build_ms})
+                             **summary(times), "cpu_ms": summary(cpu)["median_ms"],
+                             "build_ms": build_ms})
                 continue
-            times = measure(demo, control_name, control)
+            times, cpu = measure(demo, control_name, control)
             if times:
                 rows.append({"demo": f"{module}.{demo_name}", "control": control_name,
-                             **summary(times), "build_ms": build_ms})
-    print(table(rows, ["demo", "control", "n", "median_ms", "p95_ms", "max_ms", "build_ms"]))
+                             **summary(times), "cpu_ms": summary(cpu)["median_ms"],
+                             "build_ms": build_ms})
+    load = {"before": load_before, "after": os.getloadavg(), "cpus": os.cpu_count()}
+    print(table(rows, ["demo", "control", "n", "median_ms", "p95_ms", "max_ms", "cpu_ms",
+                       "build_ms"]))
     slow = [r for r in rows if r["median_ms"] > 100 and "(click)" not in r["control"]]
-    print(f"\n{len(rows)} controls; median over 100 ms: {len(slow)}")
-    print("results:", save("widgets", {"goal_median_ms": 100, "rows": rows}))
+    print(f"\n{len(rows)} controls; median over 100 ms: {len(slow)}; load average (1 min) "
+          f"{load['before'][0]:.1f} before, {load['after'][0]:.1f} after, on {load['cpus']} CPUs")
+    print("results:", save("widgets", {"goal_median_ms": 100, "load_average": load,
+                                       "rows": rows}))
     return 0
 
 

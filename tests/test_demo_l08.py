@@ -82,3 +82,22 @@ def test_demos_registry_builds_every_demo():
     for factory in DEMOS.values():
         demo = factory()
         assert demo.refresh() and bytes(demo.image.value).startswith(PNG)
+
+
+def test_seed_slider_is_disabled_where_it_does_nothing(regions):
+    """The folding construction has no randomness: its seed slider is disabled there
+    (and moving it changes nothing); the random family enables it."""
+    demo, seed = regions, regions.controls["seed"]
+    demo.controls["family"].value = "folding construction"
+    assert seed.disabled
+    text, png = demo.readout.value, bytes(demo.image.value)
+    seed.value = 1 - seed.value
+    assert (demo.readout.value, bytes(demo.image.value)) == (text, png)
+    demo.controls["family"].value = "random (He init)"
+    assert not seed.disabled
+
+
+def test_a_new_regions_demo_starts_with_the_seed_disabled():
+    demo = RegionsDemo(depths=(1, 2), seeds=2, resolution=40)
+    assert demo.controls["family"].value == "folding construction"
+    assert demo.controls["seed"].disabled
