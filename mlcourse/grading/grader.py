@@ -310,9 +310,13 @@ def converse(proc, job, deadline, on_message):
                     problem = f"the grading process sent data the grader refused ({sandbox._short(exc)})"
                     break
                 if reader.eof and not done:
-                    code = proc.wait()
+                    try:
+                        how = _describe_exit(proc.wait(timeout=max(0.1, min(
+                            5.0, deadline - time.monotonic()))))
+                    except subprocess.TimeoutExpired:
+                        how = "it closed its pipe"
                     tail = stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
-                    problem = (f"the grading process died ({_describe_exit(code)})"
+                    problem = (f"the grading process died ({how})"
                                + (f": {tail[0][:200]}" if tail else ""))
                     break
     finally:
