@@ -34,7 +34,7 @@ SECTIONS = (("lectures", "Lectures"), ("exercises", "Exercises"),
 MATHJAX3 = ["tex-mml-chtml.js", "input", "output/chtml", "ui", "a11y", "adaptors"]
 # MathJax 2 (for nbconvert's slides): the loader, one combined configuration, its
 # extensions, the CommonHTML output and the TeX web fonts it uses.
-MATHJAX2 = ["MathJax.js", "config/TeX-AMS_CHTML-full.js", "extensions", "jax/input/TeX",
+MATHJAX2 = ["MathJax.js", "config/TeX-AMS_CHTML-full.js", "config/Safe.js", "extensions", "jax/input/TeX",
             "jax/output/CommonHTML", "jax/element", "fonts/HTML-CSS/TeX/woff"]
 MATHJAX2_URL = "mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe"
 
@@ -128,7 +128,7 @@ def toc(sections):
 def stage_site(src, solutions):
     """Write the book's sources into `src`; returns the staging report."""
     fresh(src)
-    report = {"notebooks": 0, "widgets": 0, "figures": 0, "notes": 0}
+    report = {"notebooks": 0, "widgets": 0, "figures": 0, "notes": 0, "math_joined": 0}
     sections = []
     for folder, caption in SECTIONS:
         if folder == "solutions" and not solutions:

@@ -58,9 +58,8 @@ def blocks(markdown):
     for line in markdown.splitlines():
         if FENCE.match(line):
             fence = not fence
-        elif not fence and line.strip().startswith("$$"):
-            closes = line.strip() != "$$" and line.strip().endswith("$$") and len(line.strip()) > 2
-            math = math if closes else not math
+        elif not fence and line.count("$$") % 2:     # each $$ opens or closes display math
+            math = not math
         if not line.strip() and not fence and not math:
             if current:
                 found.append("\n".join(current))
@@ -169,10 +168,10 @@ def assign(nb):
             part = set_type(copy.deepcopy(cell), kind) if i == 0 else new_markdown(block, kind, cell)
             part["source"] = block
             cells.append(part)
-            if kind in ("slide", "subslide"):
-                first_of_slide = True
+            if kind in ("slide", "subslide"):        # a heading alone, or with its text
+                first_of_slide = len(block.strip().splitlines()) == 1
             elif kind in ("-", "fragment"):
-                first_of_slide = first_of_slide and kind_of_block(block) in ("h1", "h2", "h3")
+                first_of_slide = False
     nb["cells"] = cells
     return nb
 

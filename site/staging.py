@@ -15,12 +15,15 @@ What it changes, and why:
   code (`set_title(...)`, `suptitle(...)`, `title=...`), else from the first sentence
   of the Markdown cell above it.
 * Notebook widget state (`metadata.widgets`) is removed for the same reason as above.
+* Display math spread over several lines is put on one line (`join_display_math`), so
+  Markdown syntax at the start of a formula's line cannot break it.
 
 It also computes what the home page's syllabus table says about each notebook
 (`lecture_summary`, `exercise_summary`): topics from the `##` headings and an estimated
 time from the notebook's size (`reading_minutes`, `exercise_minutes`).
 """
 import copy
+import html
 import json
 import math
 import re
@@ -177,7 +180,12 @@ def meaningful_alt(alt):
 
 
 def alt_text(cell, previous_markdown):
-    """Alt text for the figures of code cell `cell`: its titles, else the text above it."""
+    """Alt text for the figures of code cell `cell`: the alt of its HTML picture (a demo's
+    fallback), else its titles, else the first sentence of the text above it."""
+    for out in cell.get("outputs", []):        # a demo's fallback HTML says what it shows
+        html_alt = re.search(r'<img\b[^>]*\balt="([^"]+)"', text_of(out.get("data", {}).get("text/html", "")))
+        if html_alt and meaningful_alt(html.unescape(html_alt.group(1))):
+            return html.unescape(html_alt.group(1))
     titles = figure_titles(source(cell))
     if titles:
         return "Figure: " + "; ".join(titles) + "."
@@ -200,17 +208,44 @@ def stage_alt(cell, previous_markdown):
     return image["alt"]
 
 
+# -- display math ---------------------------------------------------------------------
+DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.DOTALL)
+CODE_FENCE = re.compile(r"^(```|~~~).*?^\1", re.DOTALL | re.MULTILINE)
+
+
+def join_display_math(markdown):
+    """Put each multi-line `$$ … $$` on one line (the same TeX: a newline is a space).
+
+    JupyterLab protects math before parsing Markdown; MyST parses Markdown first, so a line
+    of a formula that starts with "+ " or "- " would become a list item and break the
+    formula. Code fences and formulas with a TeX comment (%) are left alone."""
+    fences = [(m.start(), m.end()) for m in CODE_FENCE.finditer(markdown)]
+
+    def join(m):
+        inside = any(a <= m.start() < b for a, b in fences)
+        if inside or "%" in m.group(1) or "\n" not in m.group(1):
+            return m.group(0)
+        return "$$" + " ".join(line.strip() for line in m.group(1).splitlines()) + "$$"
+
+    return DISPLAY_MATH.sub(join, markdown)
+
+
 # -- the whole notebook ---------------------------------------------------------------
 def stage_notebook(nb):
     """A staged copy of notebook `nb` (the original is not changed) and a report dict:
-    number of widget outputs, of figures given alt text, of notes added."""
+    number of widget outputs, of figures given alt text, of notes added, of Markdown cells
+    whose display math was joined onto one line."""
     nb = copy.deepcopy(nb)
     nb.get("metadata", {}).pop("widgets", None)
-    report = {"widgets": 0, "figures": 0, "notes": 0}
+    report = {"widgets": 0, "figures": 0, "notes": 0, "math_joined": 0}
     previous = ""
     for cell in nb["cells"]:
         if cell["cell_type"] == "markdown":
             previous = source(cell)
+            joined = join_display_math(previous)
+            if joined != previous:
+                cell["source"] = joined
+                report["math_joined"] += 1
             continue
         if cell["cell_type"] != "code":
             continue
