@@ -84,7 +84,9 @@ def train_leaky_grid(X, y, sizes, alphas, lrs, steps, seed=0, init="he_normal"):
 
     The C = len(alphas) · len(lrs) networks are trained side by side: their weights are
     stacked into arrays (C, n_in, n_out) and every step is one batched matrix product per
-    layer, in float32 (three times faster than float64 here). Backward pass of each network: δ_L = (softmax(Z_L) - Y)/n,
+    layer, in float64: at the largest learning rates the runs are close to diverging, and in
+    float32 the rounding of another CPU's BLAS kernel changed which units ended up dead.
+    Backward pass of each network: δ_L = (softmax(Z_L) - Y)/n,
     ∂W_l = A_{l-1}ᵀ δ_l, ∂b_l = Σ_rows δ_l, δ_{l-1} = (δ_l W_lᵀ) ⊙ f'(Z_{l-1}) with
     f'(z) = 1 if z > 0 else α; update W_l <- W_l - η ∂W_l.
 
@@ -112,10 +114,9 @@ def train_leaky_grid(X, y, sizes, alphas, lrs, steps, seed=0, init="he_normal"):
     alpha = np.repeat(alphas, n_r)[:, None, None]               # (C, 1, 1), alpha-major
     lr = np.tile(lrs, n_a)[:, None, None]
     params = [(np.repeat(W[None], C, axis=0), np.repeat(b[None, None], C, axis=0))
-              for W, b in init_params(sizes, as_rng(seed), init, dtype=np.float32)]
-    alpha, lr, X = alpha.astype(np.float32), lr.astype(np.float32), X.astype(np.float32)
+              for W, b in init_params(sizes, as_rng(seed), init, dtype=np.float64)]
     n, L = X.shape[0], len(params)
-    Y, rows = np.eye(K, dtype=np.float32)[y], np.arange(n)
+    Y, rows = np.eye(K)[y], np.arange(n)
     loss = np.full((C, steps + 1), np.nan)
     acc = np.full((C, steps + 1), np.nan)
     dead = np.full((C, steps + 1, L - 1), np.nan)

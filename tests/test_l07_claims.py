@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(not data.load_digits().source.startswith("mnist-
 def test_claim_7_1_relu_reaches_a_lower_training_loss_in_the_same_budget():
     sigmoid = train_mnist(3, "sigmoid", "nielsen", epochs=1, n_train=10000)
     relu = train_mnist(3, "relu", "he", epochs=1, n_train=10000)
-    assert relu.train_loss < 0.5 * sigmoid.train_loss               # measured 0.50 vs 3.22
+    assert relu.train_loss < 0.5 * sigmoid.train_loss               # measured 0.43 vs 3.22
     assert relu.history["val_accuracy"][-1] > sigmoid.history["val_accuracy"][-1] + 0.2
 
 
@@ -25,7 +25,8 @@ def test_claim_7_1_deep_sigmoid_stays_at_chance_while_relu_trains():
     sigmoid = train_mnist(8, "sigmoid", "nielsen", epochs=1, n_train=10000)
     relu = train_mnist(8, "relu", "he", epochs=1, n_train=10000)
     assert sigmoid.history["val_accuracy"][-1] < 0.2                 # 10 classes: chance 0.1
-    assert relu.history["val_accuracy"][-1] > 0.6
+    # this ReLU run is chaotic: measured 0.67 to 0.83 on five BLAS kernels of one machine
+    assert relu.history["val_accuracy"][-1] > 0.5
 
 
 # ---------------------------------------------------------------- claim 7.2
@@ -61,3 +62,13 @@ def test_claim_7_3_depth_table_has_the_books_shape():
 def test_eighty_eight_percent_needs_a_weaker_set_up():
     small = train_mnist(0, epochs=5, n_train=4000).history["val_accuracy"][-1]
     assert 0.86 < small < 0.91
+    # eta = 3 is chaotic: its digits depend on the CPU (measured 83.7 to 86.1 % after one
+    # epoch on five BLAS kernels), its level does not
+    large_steps = train_mnist(0, epochs=1, lr=3.0).history["val_accuracy"][-1]
+    assert 0.8 < large_steps < 0.9
+
+
+def test_mnist_runs_are_float64():
+    # float32 rounding differences between BLAS kernels grew into different printed digits
+    run = train_mnist(1, epochs=1, n_train=100)
+    assert all(W.dtype == np.float64 and b.dtype == np.float64 for W, b in run.params)

@@ -233,7 +233,7 @@ def test_train_leaky_grid_takes_reference_gradient_steps(alpha, hidden):
 def test_train_leaky_grid_flags_divergence_and_validates():
     rng = np.random.default_rng(6)
     X, y = rng.normal(size=(20, 2)) * 10, rng.integers(0, 2, 20)
-    grid = rectified.train_leaky_grid(X, y, [2, 16, 2], [0.3], [1e-3, 1e4], steps=30)
+    grid = rectified.train_leaky_grid(X, y, [2, 16, 2], [0.3], [1e-3, 1e8], steps=30)  # float64
     assert not grid.diverged[0, 0] and grid.diverged[0, 1]
     assert np.isnan(grid.loss[0, 1, -1]) and np.isfinite(grid.loss[0, 0]).all()
     with pytest.raises(ValueError, match="alphas must be in"):
@@ -262,6 +262,6 @@ def test_train_mnist_is_cached_and_validates():
 def test_nielsen_init_has_unit_gaussian_biases():
     run = experiments.train_mnist(2, epochs=1, n_train=100, seed=0)
     W, b = run.init_params[0]
-    assert W.dtype == np.float32 and W.std() == pytest.approx(1 / np.sqrt(W.shape[0]), rel=0.05)
+    assert W.dtype == np.float64 and W.std() == pytest.approx(1 / np.sqrt(W.shape[0]), rel=0.05)
     assert b.std() == pytest.approx(1.0, abs=0.4)
     assert sigmoid(0.0) == 0.5
