@@ -195,6 +195,8 @@ def build_slides(out):
          f"--SlidesExporter.mathjax_url={MATHJAX2_URL}",
          "--SlidesExporter.jquery_url=jquery.min.js",
          "--SlidesExporter.require_js_url=require.js",
+         "--TemplateExporter.exclude_input_prompt=True",
+         "--TemplateExporter.exclude_output_prompt=True",
          "--TagRemovePreprocessor.enabled=True",
          f"--TagRemovePreprocessor.remove_input_tags={slideshow.HIDE_INPUT}",
          "--output-dir", out, *staged])
