@@ -350,9 +350,9 @@ def image_problems(images):
 
 def math_problems(report):
     """One line per MathJax error and per raw TeX fragment in `report` (from JS_MATH)."""
-    return ([f"cell {e['cell']}: MathJax error {e['error']!r} in {e['tex']!r}"
+    return ([f"cell {e['cell']}: MathJax error ({e['error']}) in: {e['tex']}"
              for e in report["errors"]] +
-            [f"cell {r['cell']}: TeX not typeset: {r['tex']!r}" for r in report["raw"]])
+            [f"cell {r['cell']}: TeX not typeset: {r['tex']}" for r in report["raw"]])
 
 
 def png_bytes(width, height, color=(70, 130, 180)):

@@ -1,15 +1,25 @@
-"""End to end: every lecture's widgets work for a student in a real browser.
+"""End to end: what a student sees in a real browser — working widgets, sharp pictures,
+formulas without errors.
 
 For each lecture notebook that displays a widget, JupyterLab (from the course
-environment) opens it in Debian's Chromium driven by Playwright, the kernel
+environment) opens it in Debian's Chromium driven by Playwright; every formula must
+typeset without a MathJax error (browser_helpers.JS_MATH); the kernel
 "Python 3 (mlcourse)" connects, Run › Run All Cells runs it, every code cell
-must get an execution count without a traceback, every widget must render, and
+must get an execution count without a traceback, every widget must render, every
+image must be valid (browser_helpers.image_problems: loaded and non-empty, never
+displayed larger than its pixels, a widget's at 2 pixels per CSS pixel), and
 then every control of every widget is operated like a student would (a slider's
 handle is focused and moved with the arrow keys, a dropdown gets another option,
 a button is clicked): each must change what the demo shows (the bytes of its
-image or the text of its readout) within a timeout, and no callback may raise
-(JupyterLab shows those in its log console, which is checked). A screenshot per
-lecture goes to tests/artifacts/browser/<lecture>.png, phase timings to
+image or the text of its readout) within a timeout, leave every image valid, and
+no callback may raise (JupyterLab shows those in its log console, which is
+checked). Every exercise and solution notebook (and a lecture without widgets) is
+opened as stored, without running it, in one JupyterLab page: same formula and
+image checks. Negative controls run first: generated notebooks with each problem
+planted (tests/artifacts/browser/controls/) must be reported, cell by cell.
+
+A screenshot per lecture goes to tests/artifacts/browser/<lecture>.png (and
+control-*.png), phase timings and counts of checked formulas and images to
 tests/artifacts/browser/timings.json, the server's log to jupyter.log.
 
 Needs /usr/bin/chromium (`apt-get install -y chromium`) and the Python package
@@ -41,7 +51,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ARTIFACTS = ROOT / "tests" / "artifacts" / "browser"
 LECTURES = sorted(p for p in (ROOT / "lectures").glob("*.ipynb") if widget_cells(p))
-READ_ONLY = sorted((ROOT / "solutions").glob("*.ipynb")) + sorted((ROOT / "exercises").glob("*.ipynb"))
+READ_ONLY = (sorted(p for p in (ROOT / "lectures").glob("*.ipynb") if p not in LECTURES)
+             + sorted((ROOT / "solutions").glob("*.ipynb"))
+             + sorted((ROOT / "exercises").glob("*.ipynb")))
 RUN_ALL_TIMEOUT = float(os.environ.get("MLCOURSE_BROWSER_RUN_TIMEOUT", 420))   # seconds
 UPDATE_TIMEOUT = float(os.environ.get("MLCOURSE_BROWSER_UPDATE_TIMEOUT", 45))  # per control
 FIRST_TRY = float(os.environ.get("MLCOURSE_BROWSER_FIRST_TRY", 8))  # then retried, see operate()
@@ -55,7 +67,7 @@ def lab(tmp_path_factory):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     workdir = tmp_path_factory.mktemp("lab")
     # bounded life: a generous upper bound on the whole module, even if pytest is killed
-    server = LabServer(workdir, max_seconds=300 + 300 * len(LECTURES))
+    server = LabServer(workdir, max_seconds=300 + 300 * len(LECTURES) + 30 * len(READ_ONLY))
     try:
         server.start()
         yield server
@@ -169,22 +181,25 @@ def test_probes_see_blurry_and_broken_widget_images(lab, page, control_notebooks
 def test_lecture_widgets_respond_in_the_browser(lab, page, notebook):
     rel = notebook.relative_to(ROOT).as_posix()
     n_code, n_widgets = code_cell_count(notebook), len(widget_cells(notebook))
+    n_markdown = markdown_cell_count(notebook)
     clock = [time.monotonic()]
     try:
         open_with_kernel(page, lab.notebook_url(rel, f"test-{notebook.stem}"))
-        formulas = assert_math_renders(page, markdown_cell_count(notebook))
+        formulas = assert_math_renders(page, n_markdown)
         clock.append(time.monotonic())
         run_all_cells(page, n_code)
         assert_no_errors(page)
         clock.append(time.monotonic())
         widgets = rendered_widgets(page, n_widgets)
         assert_images_ok(page, "after Run All")
+        assert_math_renders(page, n_markdown)          # now with the outputs and readouts
         operated = [operate(page, w, i) for i, w in enumerate(widgets)]
         assert all(operated), "a widget has no control to operate"
         wait_idle(page, UPDATE_TIMEOUT)
         assert_no_errors(page)
         assert_no_callback_errors(page)
         images = assert_images_ok(page, "after operating every control")
+        assert_math_renders(page, n_markdown)
         clock.append(time.monotonic())
         record_timing(notebook.stem, dict(zip(["open_s", "run_all_s", "controls_s"],
                                               (round(b - a, 2) for a, b in zip(clock, clock[1:]))),
@@ -204,8 +219,9 @@ def test_lecture_widgets_respond_in_the_browser(lab, page, notebook):
 @pytest.mark.parametrize("notebook", READ_ONLY, ids=[p.relative_to(ROOT).with_suffix("").as_posix()
                                                       for p in READ_ONLY])
 def test_notebook_reads_well_in_the_browser(lab, reader, notebook):
-    """Exercises and solutions, opened as stored (not run): every formula typesets without
-    a MathJax error, and every stored image is valid and not stretched."""
+    """Exercises, solutions and lectures without widgets, opened as stored (not run):
+    every formula typesets without a MathJax error, every stored image is valid and not
+    stretched."""
     rel = notebook.relative_to(ROOT).as_posix()
     start = time.monotonic()
     try:
@@ -284,6 +300,8 @@ def assert_math_renders(page, n_markdown):
     """No MathJax error and no raw TeX in the notebook once it is typeset."""
     report = typeset_math(page, n_markdown)
     problems = math_problems(report)
+    if problems:
+        show_cell(page, (report["errors"] + report["raw"])[0]["cell"])
     assert not problems, f"{len(problems)} formula(s) do not render:\n" + "\n".join(problems)
     return report["typeset"]
 
@@ -293,8 +311,19 @@ def assert_images_ok(page, when):
     stretched, and (widget images) crisp; see browser_helpers.image_problems."""
     images = page.evaluate(JS_IMAGES)
     problems = image_problems(images)
+    if problems:
+        show_cell(page, next(im["cell"] for im in images if image_problems([im])))
     assert not problems, (f"{when}: {len(problems)} image problem(s):\n" + "\n".join(problems))
     return len(images)
+
+
+def show_cell(page, cell):
+    """Scroll cell number `cell` (1-based) into view, for the failure's screenshot."""
+    try:
+        page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").nth(cell - 1) \
+            .scroll_into_view_if_needed(timeout=5 * MS)
+    except Exception:                          # noqa: BLE001 - only a courtesy
+        pass
 
 
 def wait_idle(page, seconds):

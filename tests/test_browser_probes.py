@@ -50,8 +50,8 @@ def test_math_problems_name_the_cell_and_the_tex():
     report = {"errors": [{"cell": 2, "error": "undefined control sequence", "tex": "\\*"}],
               "raw": [{"cell": 4, "tex": "\\alpha"}], "typeset": 3, "rendered_markdown": 4}
     assert math_problems(report) == [
-        "cell 2: MathJax error 'undefined control sequence' in '\\\\*'",
-        "cell 4: TeX not typeset: '\\\\alpha'"]
+        "cell 2: MathJax error (undefined control sequence) in: \\*",
+        "cell 4: TeX not typeset: \\alpha"]
     assert math_problems({"errors": [], "raw": [], "typeset": 3, "rendered_markdown": 4}) == []
 
 
