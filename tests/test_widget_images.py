@@ -59,7 +59,8 @@ def demo_names(cells):
     names = set()
     for cell in cells:
         for node in ast.walk(_python(cell.source)):
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("mlcourse.demos"):
+            module = getattr(node, "module", None) or ""
+            if isinstance(node, ast.ImportFrom) and module.startswith("mlcourse.demos"):
                 names.update(a.asname or a.name for a in node.names)
     return names
 
