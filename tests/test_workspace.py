@@ -134,6 +134,9 @@ def test_make_lab_serves_the_course_home_and_the_exercises(lab):
                                f"notification?token={token}")[1])
     assert settings["schema"]["properties"]["fetchNews"]["default"] == "false", \
         "overrides.json (no news pop-up) is not installed"
+    widgets = json.loads(_get(f"{base}/lab/api/settings/@jupyter-widgets/jupyterlab-manager:"
+                              f"plugin?token={token}")[1])
+    assert widgets["schema"]["properties"]["saveState"]["default"] is True
     specs = json.loads(_get(f"{base}/api/kernelspecs?token={token}")[1])
     assert list(specs["kernelspecs"]) == ["mlcourse"] and specs["default"] == "mlcourse"
 
