@@ -16,6 +16,8 @@ from nbclient import NotebookClient
 
 from mlcourse.grading import grader
 
+pytestmark = pytest.mark.sandbox
+
 REPO = Path(__file__).resolve().parents[1]
 LECTURE = "04_mlp"
 KEPT = ["activations_relu", "activations_softmax", "activations_sparsemax", "mlp_forward"]

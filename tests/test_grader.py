@@ -16,6 +16,7 @@ from mlcourse.grading import grader, sandbox, worker
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 from make_submissions import EVIL_MARKER, EXPECTED, IDS, make_submissions  # noqa: E402
 
+pytestmark = pytest.mark.sandbox
 FAST = ["--cell-timeout", "2", "--submission-timeout", "60"]
 
 

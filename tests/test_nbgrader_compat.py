@@ -29,6 +29,7 @@ STUDENTS = ["correct", "blank", "partial"]
 
 pytestmark = [
     pytest.mark.nbgrader,
+    pytest.mark.sandbox,
     pytest.mark.slow,
     pytest.mark.skipif(not (NBG_BIN / "nbgrader").exists(),
                        reason="needs the nbgrader environment .venv-nbgrader (make nbgrader-env)"),
