@@ -470,7 +470,7 @@ def test_every_deck_offline_with_keyboard_and_print(built, opened):
         if (after_right, after_left) != (1, 0):
             found.append(f"keyboard navigation: → gave slide {after_right}, ← gave {after_left}")
         middle = info["horizontal"] // 2
-        page.evaluate(f"() => window.__reveal.slide({middle}, 0)")
+        page.evaluate(f"() => window.__reveal.slide({middle}, 0, 1000)")     # all fragments shown
         page.wait_for_timeout(300)
         page.screenshot(path=ARTIFACTS / f"deck_{lecture.stem}_middle.png")
         page.close()
