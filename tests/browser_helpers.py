@@ -25,14 +25,18 @@ from pathlib import Path
 import psutil
 from PIL import Image
 
+from mlcourse.demos.base import RUN_HINT
+
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 KERNEL_NAME = "mlcourse"
 KERNEL_DISPLAY_NAME = "Python 3 (mlcourse)"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
-# What a widget cell's stored output looks like after `python -m mlcourse build`
-# (widget state is stripped, the text/plain repr stays): "VBox(children=(...".
-WIDGET_REPR = re.compile(r"^(VBox|HBox|Box|GridBox|Tab|Accordion|interactive)\(children=")
+# What a widget cell's stored output looks like after `python -m mlcourse build` (widget
+# state is stripped): a course demo's static fallback, whose text/plain is
+# "<Demo>: <RUN_HINT>.", or the text/plain repr of a bare widget, "VBox(children=(...".
+WIDGET_REPR = re.compile(r"^(VBox|HBox|Box|GridBox|Tab|Accordion|interactive)\(children="
+                         rf"|^\w+: {re.escape(RUN_HINT)}")
 
 # JupyterLab user settings for the test: never write the notebook back to disk,
 # render every cell (no windowing: cells outside the viewport stay in the DOM),

@@ -186,6 +186,7 @@ def test_lecture_widgets_respond_in_the_browser(lab, page, notebook):
     try:
         open_with_kernel(page, lab.notebook_url(rel, f"test-{notebook.stem}"))
         formulas = assert_math_renders(page, n_markdown)
+        assert_images_ok(page, "as stored")            # e.g. the demos' static fallbacks
         clock.append(time.monotonic())
         run_all_cells(page, n_code)
         assert_no_errors(page)

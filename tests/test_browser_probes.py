@@ -11,8 +11,8 @@ import json
 
 from PIL import Image
 
-from browser_helpers import (CONTROL_MARKDOWN, SLACK_PX, image_problems, math_problems,
-                             png_bytes, write_control_notebooks)
+from browser_helpers import (CONTROL_MARKDOWN, ROOT, SLACK_PX, image_problems, math_problems,
+                             png_bytes, widget_cells, write_control_notebooks)
 
 
 def shown(natural=(100, 50), size=(100, 50), widget=False, loaded=True, cell=3):
@@ -65,3 +65,12 @@ def test_the_control_notebooks_plant_what_the_browser_test_expects(tmp_path):
     assert Image.open(io.BytesIO(png_bytes(8, 6))).size == (8, 6)
     assert cells[5]["outputs"][0]["data"]["image/png"] == ""
     assert len(json.loads(widgets.read_text())["cells"]) == 2
+
+
+def test_every_lecture_with_a_demo_is_in_the_widget_test():
+    """test_browser operates the widgets of the lectures where widget_cells finds a stored
+    widget output; a change to how demos are stored must not drop a lecture silently."""
+    for path in sorted((ROOT / "lectures").glob("*.ipynb")):
+        code = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+        if any("mlcourse.demos" in "".join(c["source"]) for c in code):
+            assert widget_cells(path), f"{path.name}: no stored widget output recognised"
