@@ -8,6 +8,7 @@ by signalling its process group; the kernels, which jupyter_client starts in
 sessions of their own, are shut down through the REST API and then killed by pid.
 """
 import base64
+import contextlib
 import io
 import json
 import os
@@ -51,6 +52,17 @@ LAB_SETTINGS = {
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@contextlib.contextmanager
+def launched_chromium(sync_api):
+    """Headless Debian Chromium driven by Playwright (`sync_api`), closed on exit."""
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def widget_cells(path):

@@ -34,11 +34,12 @@ from pathlib import Path
 
 import pytest
 
-from browser_helpers import (CHROMIUM, CHROMIUM_ARGS, JS_CLOSE_ALL, JS_IMAGES, JS_MATH, JS_OPEN,
+from browser_helpers import (CHROMIUM, JS_CLOSE_ALL, JS_IMAGES, JS_MATH, JS_OPEN,
                              JS_PROMPTS, JS_STDERR,
                              JS_WIDGET_STATE, KERNEL_DISPLAY_NAME, ROOT, TRACEBACK, LabServer,
                              code_cell_count, image_problems, markdown_cell_count,
-                             math_problems, widget_cells, write_control_notebooks)
+                             launched_chromium, math_problems, widget_cells,
+                             write_control_notebooks)
 
 if not Path(CHROMIUM).exists():
     pytest.skip(f"Chromium not installed ({CHROMIUM} missing): apt-get install -y chromium",
@@ -79,12 +80,8 @@ def lab(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(lab):
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launched_chromium(sync_api) as browser:
+        yield browser
 
 
 @pytest.fixture

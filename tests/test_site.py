@@ -20,15 +20,13 @@ import importlib.util
 import json
 import os
 import re
-import shutil
 import subprocess
-import sys
 import urllib.parse
 from pathlib import Path
 
 import pytest
 
-from browser_helpers import CHROMIUM, CHROMIUM_ARGS, ROOT
+from browser_helpers import CHROMIUM, ROOT, launched_chromium
 
 SITE = ROOT / "build" / "site"
 SLIDES = ROOT / "build" / "slides"
@@ -319,12 +317,8 @@ def is_local(url):
 def browser(built):
     sync_api = browser_or_skip()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launched_chromium(sync_api) as browser:
+        yield browser
 
 
 @pytest.fixture
