@@ -236,9 +236,15 @@ def _signal_group(pgid, sig):
 # -- DOM probes (run in the page) -------------------------------------------------------
 
 # Execution state of the notebook's code cells: their prompts "[n]:", "[*]:" or "[ ]:".
-JS_PROMPTS = """() => Array.from(document.querySelectorAll(
-    '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputArea-prompt'))
-    .map(e => e.textContent.trim())"""
+# The prompt of every code cell of the notebook in front, "[n]:", "[*]:" or "[ ]:", read
+# from the cell models: a cell whose input is collapsed (plotting code, tag hide-input)
+# has no prompt element in the page.
+JS_PROMPTS = """() => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    return panel.content.widgets.filter(cell => cell.model.type === 'code').map(cell =>
+        cell.model.executionState === 'running' ? '[*]:'
+        : cell.model.executionCount === null ? '[ ]:' : `[${cell.model.executionCount}]:`);
+}"""
 
 # Open notebook `path` (relative to the server root) in the running JupyterLab, as a
 # student's double click would, without reloading the page. Close every tab, once its
