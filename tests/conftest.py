@@ -1,21 +1,28 @@
-"""Shared test settings: tests that grade need a working bubblewrap sandbox."""
+"""Shared test settings: tests that grade need bubblewrap that can create namespaces."""
 import functools
-from pathlib import Path
+import shutil
+import subprocess
 
 import pytest
-
-import mlcourse
-from mlcourse.grading import grader, sandbox
 
 
 @functools.lru_cache(maxsize=None)
 def sandbox_problem():
-    """None when the grader's sandbox works here, else why not (and how to fix it)."""
-    env = sandbox.sandbox_env({k: grader.worker_env()[k] for k in grader.SANDBOX_ENV_KEYS})
-    try:
-        sandbox.check_sandbox(Path(mlcourse.__file__).resolve().parent, env)
-    except sandbox.SandboxUnavailable as exc:
-        return str(exc)
+    """None when this machine can run bubblewrap sandboxes, else why not.
+
+    Only the machine is probed here (bwrap present, namespaces allowed), with the simplest
+    sandbox: if that works, a failure of the grader's own sandbox is a bug and its tests
+    must fail, not be skipped.
+    """
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return "bubblewrap is not installed (apt-get install -y bubblewrap)"
+    probe = subprocess.run([bwrap, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/",
+                            "true"], capture_output=True, text=True, timeout=60)
+    if probe.returncode != 0:
+        said = (probe.stderr.strip().splitlines() or ["no message"])[-1]
+        return (f"bwrap cannot create namespaces here ({said}); see the README's Security "
+                "section")
     return None
 
 

@@ -268,9 +268,11 @@ def converse(proc, job, deadline, on_message):
     ValueError for a message it refuses. Returns a problem ('' if the worker
     finished properly) for the notes.
     """
-    data, fds = json.dumps(job).encode("utf-8"), [proc.stdout.fileno(), proc.stderr.fileno()]
+    data = json.dumps(job).encode("utf-8")
+    out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
+    fds = [out_fd, err_fd]          # the ones still open
     os.set_blocking(proc.stdin.fileno(), False)
-    reader = sandbox.MessageReader(fds[0], max_message=MAX_FRAME_BYTES)
+    reader = sandbox.MessageReader(out_fd, max_message=MAX_FRAME_BYTES)
     stderr, received, problem, done = bytearray(), 0, "", False
     try:
         while not done:
@@ -287,13 +289,13 @@ def converse(proc, job, deadline, on_message):
                     data = b""
                 if not data:
                     proc.stdin.close()
-            if fds[1] in ready:
-                chunk = os.read(fds[1], 1 << 16)
+            if err_fd in ready:
+                chunk = os.read(err_fd, 1 << 16)
                 stderr = (stderr + chunk)[-STDERR_KEPT:]
                 if not chunk:
-                    fds.remove(fds[1])
-            if fds[0] in ready:
-                chunk = os.read(fds[0], 1 << 20)
+                    fds.remove(err_fd)
+            if out_fd in ready:
+                chunk = os.read(out_fd, 1 << 20)
                 received += len(chunk)
                 if received > MAX_STREAM_BYTES:
                     problem = f"the grading process sent more than {MAX_STREAM_BYTES} bytes"

@@ -546,13 +546,15 @@ def bwrap_command(package, env, forbidden=(), tmp_bytes=SANDBOX_TMP_BYTES):
                     "submissions, --out and your home folder. " + HOW_TO_FIX)
     args = [bwrap, "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net",
             "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-            "--hostname", "sandbox", *_system_binds()]
+            "--hostname", "sandbox", *_system_binds(),
+            "--proc", "/proc", "--dev", "/dev",
+            "--size", str(int(tmp_bytes)), "--tmpfs", "/tmp",
+            "--size", str(int(tmp_bytes)), "--tmpfs", "/dev/shm"]
+    # Bound after the private /tmp, so that an environment under /tmp (a CI clone) stays
+    # visible: bwrap mounts in order, and a later mount hides what is below it.
     for root in python_roots():
         args += ["--ro-bind", str(root), str(root)]
     args += ["--ro-bind", str(Path(package).resolve()), f"{PACKAGE_MOUNT}/mlcourse",
-             "--proc", "/proc", "--dev", "/dev",
-             "--size", str(int(tmp_bytes)), "--tmpfs", "/tmp",
-             "--size", str(int(tmp_bytes)), "--tmpfs", "/dev/shm",
              "--chdir", "/tmp", "--clearenv"]
     for key, value in sorted(env.items()):
         args += ["--setenv", key, value]
