@@ -57,6 +57,14 @@ QUESTIONS = {"backprop_q1": (20000, 10000), "backprop_q2": ("b", "a"),
              "backprop_q3": ("a", "b")}
 
 
+@pytest.mark.parametrize("answer, points", [(20000, 1.0), (20001, 1.0), ("20000", 1.0),
+                                             (20002, 0.0), (10000, 0.0), (40000, 0.0)])
+def test_backprop_q1_accepts_both_defensible_counts(answer, points):
+    """20,000 evaluations, or 20,001 counting the one at θ itself; nothing else."""
+    report = grade("backprop_q1", {"backprop_q1": answer})
+    assert report.score == points, report.text()
+
+
 def score(id, name, obj):
     report = grade(id, {name: obj})
     return report.score, report

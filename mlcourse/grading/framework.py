@@ -135,8 +135,9 @@ def choice_judge(correct, options=("a", "b", "c"), explain=""):
     return judge
 
 
-def number_judge(correct, tol=0.0, explain=""):
-    """Judge of a numerical question: a number within `tol` of `correct`."""
+def number_judge(correct, tol=0.0, explain="", also=()):
+    """Judge of a numerical question: a number within `tol` of `correct` (or of one of
+    `also`, other defensible answers)."""
     def judge(got, case):
         try:
             if isinstance(got, (bool, np.bool_)):
@@ -144,7 +145,7 @@ def number_judge(correct, tol=0.0, explain=""):
             value = float(got)
         except (TypeError, ValueError):
             return f"answer with a number; got {got!r}"
-        if abs(value - correct) <= tol:
+        if any(abs(value - c) <= tol for c in (correct, *also)):
             return None
         return f"{value:g} is not right" + (f": {explain}" if explain else "")
     return judge

@@ -265,8 +265,10 @@ def autodiff_backward_cases(rng):
 
 question("backprop_q1", LECTURE, "evaluations of the loss for a centred-difference gradient of "
          "10,000 parameters",
+         # 20,001 also counts the evaluation at θ itself: not needed by centred differences,
+         # but a defensible count (one-sided differences do need it), so it is accepted.
          judge=number_judge(20000, 0, "count the evaluations of the loss for ONE entry of θ, "
-                                      "then multiply by the number of entries"),
+                                      "then multiply by the number of entries", also=(20001,)),
          hint="centred differences evaluate f at x + eps e_i and at x - eps e_i")
 
 

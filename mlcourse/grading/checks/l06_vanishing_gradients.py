@@ -224,6 +224,7 @@ question("vanishing_q1", LECTURE, "each extra sigmoid layer (|w| <= 1) multiplie
 
 question("vanishing_q2", LECTURE, "10 ReLU layers initialized with Var(W) = 1/n_in",
          judge=choice_judge("b", explain="not quite: compare Var(W) = 1/n_in with He's 2/n_in"),
-         hint="Var(W) = 1/n_in is He's variance times c = 1/2; the first layer's gradient is "
-              "about c^(9/2) times the last one's")
+         hint="Var(W) = 1/n_in is He's variance times c = 1/2; the first layer's δ is "
+              "about c^(9/2) times the last one's (the weight gradients ∂C/∂W also scale with "
+              "each layer's input, and stay much closer)")
 
