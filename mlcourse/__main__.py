@@ -1,4 +1,4 @@
-"""Command line: `python -m mlcourse build|grade|workspace ...`."""
+"""Command line: `python -m mlcourse build|grade|merge|export|report|workspace ...`."""
 import sys
 
 USAGE = """usage: python -m mlcourse COMMAND [...]
@@ -8,6 +8,12 @@ commands:
           (python -m mlcourse build --help)
   grade   grade submitted exercise notebooks into a CSV gradebook
           (python -m mlcourse grade --help)
+  merge   join the part CSVs of a sharded grading run into one gradebook
+          (python -m mlcourse merge PART.csv ... --out grades.csv)
+  export  write gradebooks in an LMS's import format
+          (python -m mlcourse export grades.csv --format canvas|moodle --out FILE)
+  report  item analysis of a gradebook: an offline HTML page and a summary for an email
+          (python -m mlcourse report grades.csv --out report/)
   workspace copy the lectures and exercises into my-work/ (git-ignored) for a student,
           never overwriting their changes; write the course home my-work/HOME.md
 """
@@ -23,6 +29,12 @@ def main(argv=None):
         from mlcourse.grading.build import main as run
     elif command == "grade":
         from mlcourse.grading.grader import main as run
+    elif command == "merge":
+        from mlcourse.grading.scale import main as run
+    elif command == "export":
+        from mlcourse.grading.export import main as run
+    elif command == "report":
+        from mlcourse.grading.report import main as run
     elif command == "workspace":
         from mlcourse.workspace import main as run
     else:
