@@ -103,3 +103,67 @@ def test_exploding_relu_gradients_when_variance_too_large(batch):
         s = layer_grad_norms(params, X, y, "relu", wrt="b")[:-1]
         first_over_last[c] = s[0] / s[-1]
     assert first_over_last[0.5] < 0.2 and first_over_last[2.0] > 5
+
+
+# ------------------------------------------- the sigmoid with a variance matched to its slope
+
+def _sigmoid_outputs(params, X):
+    A, outputs = X, []
+    for W, b in params[:-1]:
+        A = 1 / (1 + np.exp(-(A @ W + b)))
+        outputs.append(A)
+    return outputs
+
+
+def _scaled_glorot(X, scale, seed=0):
+    return [(scale * W, b) for W, b in init_network([X.shape[1]] + [100] * 5 + [10], seed)]
+
+
+def _sgd_epoch(params, X, y, lr, rng, batch_size=10):
+    """One epoch of mini-batch SGD on the mean cross-entropy (sigmoid hidden, softmax output)."""
+    for batch in np.split(rng.permutation(len(X)), len(X) // batch_size):
+        deltas, _ = backprop_deltas(params, X[batch], y[batch], "sigmoid", "softmax")
+        inputs = [X[batch]] + _sigmoid_outputs(params, X[batch])
+        params = [(W - lr * A.T @ D / len(batch), b - lr * D.mean(axis=0))
+                  for (W, b), A, D in zip(params, inputs, deltas)]
+    return params
+
+
+def _ratio(params, X, y):
+    deltas, _ = backprop_deltas(params, X, y, "sigmoid", "softmax")
+    return deltas[4].std() / deltas[0].std()
+
+
+def test_four_times_glorot_balances_the_sigmoid_at_initialization(batch):
+    X, y = batch
+    ratios = {c: _ratio(_scaled_glorot(X, c), X, y) for c in (1, 4)}
+    assert ratios[1] > 100                           # Glorot's bound: a few hundred (327)
+    assert ratios[4] < 10                            # 4 x Glorot: single digits (4.8)
+    for seed in (1, 2):
+        assert _ratio(_scaled_glorot(X, 4, seed), X, y) < 10
+
+
+def test_scaled_initialization_keeps_the_non_zero_mean_of_the_sigmoid(batch):
+    X, _ = batch
+    for c in (1, 2, 4):
+        means = [A.mean() for A in _sigmoid_outputs(_scaled_glorot(X, c), X)]
+        assert all(0.4 < m < 0.6 for m in means), (c, means)
+    tanh_means = []
+    A = X
+    for W, b in init_network([X.shape[1]] + [100] * 5 + [10], 0)[:-1]:
+        A = np.tanh(A @ W + b)
+        tanh_means.append(A.mean())
+    assert all(abs(m) < 0.05 for m in tanh_means)
+
+
+def test_scaled_initialization_does_not_prevent_saturation_during_training(batch):
+    X, y = batch
+    start = _scaled_glorot(X, 4)
+    top = _sigmoid_outputs(start, X)[-1]
+    saturated_at_init = np.mean((top < 0.01) | (top > 0.99))
+    trained = _sgd_epoch(start, X, y, 1.0, np.random.default_rng(1))
+    top = _sigmoid_outputs(trained, X)[-1]
+    assert saturated_at_init < 0.1
+    assert top.mean() < 0.15                          # driven from 1/2 towards 0 (0.06)
+    assert np.mean((top < 0.01) | (top > 0.99)) > 0.5  # most of the top layer saturated (80 %)
+    assert _ratio(trained, X, y) > 1.5 * _ratio(start, X, y)   # the ratio grows (4.8 -> 9.1)
