@@ -212,8 +212,8 @@ def exercises_png(stats):
     ax.set_xlim(0, 100)
     ax.invert_yaxis()
     ax.set_xlabel("share of submissions (%)")
-    ax.set_title("Outcome per exercise")
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.08), ncol=4, frameon=False, fontsize=8)
+    ax.set_title("Outcome per exercise", pad=24)     # room for the legend below the title
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, frameon=False, fontsize=8)
     return _figure_png(fig)
 
 
