@@ -145,3 +145,34 @@ slides: build/slides/.built
 clean-site:
 	rm -rf $(SITE_VENV) $(NPM_DIR) build/site build/site-src build/site-work build/slides \
 	    build/slides-src build/.site-variant
+
+# ---- Classroom hub (tests/test_hub.py, docs/HUB.md) ---------------------------------------
+# JupyterHub, the single-user JupyterLab and nbgitpuller live in .venv-hub (requirements/hub.txt),
+# configurable-http-proxy (npm) in build/hub-npm: none of them in the student environment. The
+# hub's JupyterLab gets the course's settings and the course's kernel (.venv's Python).
+HUB_VENV    := .venv-hub
+HUB_STAMP   := $(HUB_VENV)/.installed
+CHP_VERSION := 5.3.0
+CHP_DIR     := build/hub-npm
+CHP_STAMP   := $(CHP_DIR)/.installed-$(CHP_VERSION)
+
+.PHONY: hub-env
+
+hub-env: $(HUB_STAMP) $(CHP_STAMP)
+
+$(HUB_STAMP): $(STAMP) requirements/hub.txt jupyter/overrides.json jupyter/jupyter_server_config.json
+	test -x $(HUB_VENV)/bin/python || $(PYTHON) -m venv $(HUB_VENV)
+	$(HUB_VENV)/bin/python -m pip install -qq -r requirements/hub.txt
+	# (ipykernel warns that the hub's prefix is not on .venv's path: the hub's JupyterLab looks there)
+	$(PY) -m ipykernel install --prefix $(HUB_VENV) --name mlcourse --display-name "Python 3 (mlcourse)" \
+	    --env OPENBLAS_NUM_THREADS 1 --env OMP_NUM_THREADS 1 --env MKL_NUM_THREADS 1 >/dev/null
+	install -D -m 644 jupyter/overrides.json $(HUB_VENV)/share/jupyter/lab/settings/overrides.json
+	install -D -m 644 jupyter/jupyter_server_config.json \
+	    $(HUB_VENV)/etc/jupyter/jupyter_server_config.json
+	touch $@
+
+$(CHP_STAMP):
+	mkdir -p $(CHP_DIR)
+	npm install --prefix $(CHP_DIR) --no-save --no-audit --no-fund --silent \
+	    configurable-http-proxy@$(CHP_VERSION)
+	touch $@
