@@ -221,10 +221,23 @@ def _expression(name, v):
     raise KeyError(name)
 
 
+RULE_OPS = ("add", "mul", "tanh", "exp")     # the rules the student writes
+
+
 def _rules_probe(backward_rules, name, inputs):
+    """The leaves' gradients with the student's rules; a rule missing for an operation of
+    the expression is an error (backward_with_rules would quietly use the engine's own)."""
+    rules = backward_rules()
+    if not isinstance(rules, dict):
+        raise TypeError(f"backward_rules() must return a dict; got {type(rules).__name__}")
     leaves = [autodiff.Value(x) for x in inputs]
     root = _expression(name, leaves)
-    autodiff.backward_with_rules(root, backward_rules())
+    needed = sorted({node.op for node in autodiff.topological_order(root)} & set(RULE_OPS))
+    missing = [op for op in needed if op not in rules]
+    if missing:
+        raise KeyError(f"backward_rules() has no rule for {', '.join(map(repr, missing))}: "
+                       "its keys must be the operation names 'add', 'mul', 'tanh', 'exp'")
+    autodiff.backward_with_rules(root, rules)
     return np.array([leaf.grad for leaf in leaves])
 
 
