@@ -1,4 +1,4 @@
-"""Seconds per epoch of the reference MLP trainer (mlcourse.nn.sgd_train).
+"""Seconds per epoch of the reference MLP trainer (mlcourse.fast.sgd_train).
 
 784-30-10 network with sigmoid hidden units, float32, one BLAS thread, on the
 course's digits (load_digits(): Nielsen's 50,000 MNIST training images when
@@ -27,7 +27,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from mlcourse import nn  # noqa: E402
+from mlcourse import fast, nn  # noqa: E402
 from mlcourse.data import load_digits  # noqa: E402
 
 CONFIGS = [("sigmoid", "mse", 3.0), ("softmax", "cross_entropy", 0.5)]
@@ -48,7 +48,7 @@ def main():
                                         "lecun_normal", dtype=np.float32)
                 kw = dict(X_val=d.X_val, y_val=d.y_val) if monitor else {}
                 stamps = [time.perf_counter()]
-                trained, _ = nn.sgd_train(
+                trained, _ = fast.sgd_train(
                     params, X, y, epochs=args.epochs, batch_size=batch_size, lr=lr,
                     hidden="sigmoid", output=output, loss=loss, rng=np.random.default_rng(1),
                     monitor_train=monitor, callback=lambda *a: stamps.append(time.perf_counter()),

@@ -1,4 +1,4 @@
-"""P3: mlcourse's MLP training (mlcourse.nn.sgd_train) vs idiomatic PyTorch on the CPU.
+"""P3: mlcourse's MLP training (mlcourse.fast.sgd_train) vs idiomatic PyTorch on the CPU.
 
 The network of Nielsen's ch. 3: 784-30-10, sigmoid hidden units, softmax output
 with cross-entropy (mean over the mini-batch), plain SGD (lr 0.5), float32, one
@@ -39,7 +39,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import save, table  # noqa: E402
 
-from mlcourse import nn as mnn  # noqa: E402
+from mlcourse import fast, nn as mnn  # noqa: E402
 from mlcourse.data import load_digits  # noqa: E402
 
 SIZES = [784, 30, 10]
@@ -59,7 +59,7 @@ def flops_per_example(sizes=SIZES):
 
 def time_ours(params, X, y, batch_size, epochs, seed=1):
     stamps = [time.perf_counter()]
-    trained, _ = mnn.sgd_train(params, X, y, epochs=epochs, batch_size=batch_size, lr=LR,
+    trained, _ = fast.sgd_train(params, X, y, epochs=epochs, batch_size=batch_size, lr=LR,
                                hidden="sigmoid", output="softmax", loss="cross_entropy",
                                rng=np.random.default_rng(seed), monitor_train=False,
                                callback=lambda *a: stamps.append(time.perf_counter()))
@@ -75,7 +75,7 @@ def time_gemms(n, m, repeats=2, dtype=np.float32, seed=0):
     Z1, P = np.empty((m, d1), dtype), np.empty((m, d2), dtype)
     D1 = rng.standard_normal((m, d1), dtype=dtype)
     dW1, dW2, dA1 = np.empty((d0, d1), dtype), np.empty((d1, d2), dtype), np.empty((m, d1), dtype)
-    Xb_T, Z1_T, W2_T = Xb.T, Z1.T, W2.T            # views, as in nn._make_step
+    Xb_T, Z1_T, W2_T = Xb.T, Z1.T, W2.T            # views, as in fast.InPlaceStep
     dot, steps = np.dot, -(-n // m)
     best = float("inf")
     for _ in range(repeats):

@@ -11,8 +11,8 @@ import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
 
 from mlcourse import nn
-from mlcourse.activations import ACTIVATIONS
-from mlcourse.validation import as_array, as_matrix, as_rng
+from mlcourse.fast import MLPClassifier
+from mlcourse.validation import as_array, as_matrix
 
 __all__ = ["step", "threshold_forward", "xor_network", "compose_linear", "fit_mlp",
            "probability_of_class_1", "probability_grid", "plot_probability", "draw_network",
@@ -111,38 +111,28 @@ def compose_linear(params):
     return W_total, b_total
 
 
-def fit_mlp(X, y, hidden_sizes=(8,), activation="relu", lr=0.1, epochs=100, batch_size=10,
+def fit_mlp(X, y, hidden_sizes=(8,), hidden="relu", lr=0.1, epochs=100, batch_size=10,
             seed=0, X_val=None, y_val=None):
-    """Train a small classifier (softmax output, cross-entropy) with mini-batch SGD.
+    """Train a small classifier (softmax output, cross-entropy) with mini-batch SGD:
+    mlcourse.fast.MLPClassifier's training (Glorot-uniform initialization and the
+    shuffling both seeded by `seed`; lecture 5 opens the box). batch_size = len(X) is
+    full-batch gradient descent.
 
-    Layer sizes [p, *hidden_sizes, K] with K = max(2, max(y) + 1); Glorot-uniform
-    initialization and the shuffling both seeded by `seed` (mlcourse.nn.sgd_train
-    does the work; lecture 5 opens the box). batch_size = len(X) is full-batch
-    gradient descent.
-
-    X: (n, p); y: (n,) labels; hidden_sizes: tuple of ints; activation: a name in
+    X: (n, p); y: (n,) labels; hidden_sizes: tuple of ints; hidden: a name in
     mlcourse.activations.ACTIVATIONS; lr > 0; epochs, batch_size: positive ints.
     Returns: params [(W, b)] and the history dict of sgd_train (per-epoch losses).
     """
-    X = as_matrix(X, "X")
-    y = np.asarray(y)
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}; got {activation!r}")
-    if any(not isinstance(h, (int, np.integer)) or h < 1 for h in hidden_sizes):
-        raise ValueError(f"hidden_sizes must hold positive ints; got {hidden_sizes!r}")
-    n_classes = max(2, int(np.max(y)) + 1) if y.size else 2
-    rng = as_rng(seed, "seed")
-    params = nn.init_params([X.shape[1], *hidden_sizes, n_classes], rng)
-    return nn.sgd_train(params, X, y, epochs=epochs, batch_size=batch_size, lr=lr,
-                        hidden=activation, rng=rng, X_val=X_val, y_val=y_val)
+    clf = MLPClassifier(hidden_sizes, hidden, "softmax", lr, 0.0, batch_size, epochs,
+                        seed=seed).fit(X, y, X_val, y_val)
+    return clf.params_, clf.history_
 
 
-def probability_of_class_1(params, X, activation="relu"):
+def probability_of_class_1(params, X, hidden="relu"):
     """P(class 1 | x) of a softmax network: forward(params, X)[:, 1].
 
     params: [(W, b)] with 2 outputs; X: (m, p).  Returns: (m,) probabilities.
     """
-    return nn.forward(params, X, hidden=activation, output="softmax")[0][:, 1]
+    return nn.forward(params, X, hidden=hidden, output="softmax")[0][:, 1]
 
 
 def probability_grid(X, resolution=80, pad=0.15):
@@ -159,14 +149,14 @@ def probability_grid(X, resolution=80, pad=0.15):
     return (lo[0], hi[0], lo[1], hi[1]), np.column_stack([xx.ravel(), yy.ravel()])
 
 
-def plot_probability(ax, params, X, y, activation="relu", title="", resolution=80, s=14):
+def plot_probability(ax, params, X, y, hidden="relu", title="", resolution=80, s=14):
     """TensorFlow-Playground-style panel: P(class 1 | x) as a blue-white-orange
     image (white = 0.5), the 0.5 contour, and the points of each class.
 
     ax: matplotlib Axes; params: a 2-output softmax network; X: (n, 2); y: (n,).
     Returns: the AxesImage (for a colorbar)."""
     extent, G = probability_grid(X, resolution)
-    P = probability_of_class_1(params, G, activation).reshape(resolution, resolution)
+    P = probability_of_class_1(params, G, hidden).reshape(resolution, resolution)
     image = ax.imshow(P, origin="lower", extent=extent, cmap=BLUE_ORANGE, vmin=0, vmax=1,
                       aspect="auto", interpolation="bilinear")
     if np.nanmin(P) < 0.5 < np.nanmax(P):

@@ -14,9 +14,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from mlcourse.activations import leaky_relu
-from mlcourse.nn import _check_params, _check_X, init_params
-from mlcourse.validation import as_labels, as_matrix, as_rng, as_scalar, as_vector
+from mlcourse import nn
+from mlcourse.validation import as_count, as_labels, as_matrix, as_params, as_rng, as_vector
 
 __all__ = ["hidden_preactivations", "inactive_fraction", "dead_fraction", "LeakyGrid",
            "train_leaky_grid"]
@@ -29,17 +28,10 @@ def hidden_preactivations(params, X, alpha=0.0):
     params: [(W_l, b_l)] (>= 2 layers); X: (n, n_0); alpha: negative slope (0 = ReLU).
     Returns: a list of L - 1 arrays (n, n_l).
     """
-    params = _check_params(params)
-    if len(params) < 2:
+    if len(as_params(params)) < 2:
         raise ValueError("params must have at least one hidden layer (2 or more (W, b) pairs)")
-    A = _check_X(X, params)
-    alpha = as_scalar(alpha, "alpha")
-    Zs = []
-    for W, b in params[:-1]:
-        Z = A @ W + b
-        Zs.append(Z)
-        A = leaky_relu(Z, alpha)
-    return Zs
+    _, caches = nn.forward(params, X, "leaky_relu", "identity", alpha=alpha)
+    return [Z for _, _, Z in caches[:-1]]
 
 
 def inactive_fraction(params, X, alpha=0.0):
@@ -84,11 +76,10 @@ def train_leaky_grid(X, y, sizes, alphas, lrs, steps, seed=0, init="he_normal"):
 
     The C = len(alphas) · len(lrs) networks are trained side by side: their weights are
     stacked into arrays (C, n_in, n_out) and every step is one batched matrix product per
-    layer, in float64: at the largest learning rates the runs are close to diverging, and in
+    layer (mlcourse.nn's layers with a leading model axis), in float64: at the largest learning rates the runs are close to diverging, and in
     float32 the rounding of another CPU's BLAS kernel changed which units ended up dead.
-    Backward pass of each network: δ_L = (softmax(Z_L) - Y)/n,
-    ∂W_l = A_{l-1}ᵀ δ_l, ∂b_l = Σ_rows δ_l, δ_{l-1} = (δ_l W_lᵀ) ⊙ f'(Z_{l-1}) with
-    f'(z) = 1 if z > 0 else α; update W_l <- W_l - η ∂W_l.
+    Each step is W_l <- W_l - η ∂W_l with the gradients of mlcourse.nn.backprop
+    (f'(z) = 1 if z > 0 else α).
 
     X: (n, p); y: (n,) labels in {0..K-1}; sizes: [p, n_1, ..., K] (>= 1 hidden layer);
     alphas: negative slopes in [0, 1] (0 = ReLU); lrs: learning rates > 0; steps: int >= 0;
@@ -99,57 +90,64 @@ def train_leaky_grid(X, y, sizes, alphas, lrs, steps, seed=0, init="he_normal"):
     sizes = list(sizes)
     if len(sizes) < 3:
         raise ValueError(f"sizes must have at least one hidden layer [p, n_1, ..., K]; got {sizes}")
-    K = int(sizes[-1])
-    y = as_labels(y, "y", n=X.shape[0], classes=K)
-    alphas = as_vector(np.atleast_1d(alphas), "alphas")
-    lrs = as_vector(np.atleast_1d(lrs), "lrs")
+    y = as_labels(y, "y", n=X.shape[0], classes=int(sizes[-1]))
+    alphas, lrs = as_vector(np.atleast_1d(alphas), "alphas"), as_vector(np.atleast_1d(lrs), "lrs")
     if np.any((alphas < 0) | (alphas > 1)):
         raise ValueError(f"alphas must be in [0, 1]; got {alphas}")
     if np.any(lrs <= 0):
         raise ValueError(f"lrs must be > 0; got {lrs}")
-    if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool) or steps < 0:
-        raise ValueError(f"steps must be an int >= 0; got {steps!r}")
-    n_a, n_r = alphas.shape[0], lrs.shape[0]
-    C = n_a * n_r
-    alpha = np.repeat(alphas, n_r)[:, None, None]               # (C, 1, 1), alpha-major
-    lr = np.tile(lrs, n_a)[:, None, None]
-    params = [(np.repeat(W[None], C, axis=0), np.repeat(b[None, None], C, axis=0))
-              for W, b in init_params(sizes, as_rng(seed), init, dtype=np.float64)]
-    n, L = X.shape[0], len(params)
-    Y, rows = np.eye(K)[y], np.arange(n)
-    loss = np.full((C, steps + 1), np.nan)
-    acc = np.full((C, steps + 1), np.nan)
-    dead = np.full((C, steps + 1, L - 1), np.nan)
-    alive = np.ones(C, dtype=bool)                              # not diverged (yet)
+    steps = as_count(steps, "steps", minimum=0)
+    alpha = np.repeat(alphas, len(lrs))[:, None, None]            # (C, 1, 1), alpha-major
+    lr = np.tile(lrs, len(alphas))[:, None, None]
+    params = [(np.repeat(W[None], len(lr), axis=0), np.repeat(b[None, None], len(lr), axis=0))
+              for W, b in nn.init_params(sizes, as_rng(seed), init)]
+    curves = _descend(params, X, y, alpha, lr, steps)
+    shape = (len(alphas), len(lrs))
+    loss, acc, dead, alive = (c.reshape(shape + c.shape[1:]) for c in curves)
+    return LeakyGrid(alphas, lrs, loss, acc, dead, ~alive)
+
+
+def _forward(params, X, alpha):
+    """Forward pass of the stacked networks, as mlcourse.nn.forward_layers but without the
+    activations' finiteness checks (a diverging run overflows): (scores S, caches)."""
+    A, caches = X, []
+    for W, b in params[:-1]:
+        Z, dense_cache = nn.dense_forward(A, W, b)
+        caches.append(dense_cache + (Z,))
+        A = np.maximum(Z, alpha * Z)                      # leaky_relu(Z, α) for 0 <= α <= 1
+    S, dense_cache = nn.dense_forward(A, *params[-1])
+    return S, caches + [dense_cache + (S,)]
+
+
+def _descend(params, X, y, alpha, lr, steps):
+    """Full-batch gradient descent of the C stacked networks; the gradients are those of
+    mlcourse.nn.backprop (with a leading model axis), for the networks still alive: a
+    network whose loss stops being finite is marked diverged and no longer updated.
+    Returns: loss (C, steps + 1), accuracy, dead (C, steps + 1, L - 1), alive (C,)."""
+    C, n, K = len(lr), X.shape[0], params[-1][0].shape[-1]
+    Y, Xs, rows = np.eye(K)[y], np.broadcast_to(X, (C,) + X.shape), np.arange(n)
+    loss, acc = np.full((C, steps + 1), np.nan), np.full((C, steps + 1), np.nan)
+    dead = np.full((C, steps + 1, len(params) - 1), np.nan)
+    alive = np.ones(C, dtype=bool)
     with np.errstate(over="ignore", invalid="ignore", under="ignore", divide="ignore"):
         for t in range(steps + 1):
-            A, cache = np.broadcast_to(X, (C,) + X.shape), []       # forward
-            for W, b in params[:-1]:
-                Z = A @ W + b
-                active = Z > 0
-                cache.append((A, active))
-                A = np.maximum(Z, alpha * Z)                          # = max(αz, z) for α <= 1
-            S = A @ params[-1][0] + params[-1][1]
+            S, caches = _forward(params, Xs, alpha)
             S = S - S.max(axis=2, keepdims=True)
             E = np.exp(S)
-            log_norm = np.log(E.sum(axis=2))
-            current = -np.mean(S[:, rows, y] - log_norm, axis=1)
+            current = -np.mean(S[:, rows, y] - np.log(E.sum(axis=2)), axis=1)
             alive &= np.isfinite(current)
             loss[alive, t] = current[alive]
             acc[alive, t] = np.mean(S.argmax(axis=2) == y, axis=1)[alive]
-            dead[alive, t] = np.stack([~active.any(axis=1) for _, active in cache],
+            dead[alive, t] = np.stack([~(c[2] > 0).any(axis=1) for c in caches[:-1]],
                                       axis=2).mean(axis=1)[alive]
-            if t == steps:
+            if t == steps or not alive.any():
                 break
-            D = (E / E.sum(axis=2, keepdims=True) - Y) / n            # backward and update
-            for l in range(L - 1, -1, -1):
-                A_prev = cache[l][0] if l < L - 1 else A
-                W, b = params[l]
-                dW, db = A_prev.transpose(0, 2, 1) @ D, D.sum(axis=1, keepdims=True)
-                if l > 0:
-                    D = (D @ W.transpose(0, 2, 1)) * (alpha + (1 - alpha) * cache[l - 1][1])
-                params[l] = (W - lr * dW, b - lr * db)
-    shape = (n_a, n_r)
-    return LeakyGrid(alphas, lrs, loss.reshape(shape + loss.shape[1:]),
-                     acc.reshape(shape + acc.shape[1:]), dead.reshape(shape + dead.shape[1:]),
-                     ~alive.reshape(shape))
+            i = np.flatnonzero(alive)
+            D = (E[i] / E[i].sum(axis=2, keepdims=True) - Y) / n
+            grads = nn.backprop([tuple(a[i] for a in c) for c in caches], D, "leaky_relu", alpha[i])
+            for l, (dW, db, _) in enumerate(grads):
+                W, b = params[l][0].copy(), params[l][1].copy()
+                W[i] -= lr[i] * dW
+                b[i] -= lr[i] * db
+                params[l] = (W, b)
+    return loss, acc, dead, alive

@@ -13,24 +13,20 @@ mask m (m = 1 with probability 1 - p, the unit is dropped with probability p):
 
 Either way the expected training-time output equals the test-time output.
 
-`train_regularized` trains a ReLU MLP with a softmax output by mini-batch SGD on the
-cross-entropy, with weight decay (weights only, not biases) and inverted dropout on
-every hidden layer; evaluation reuses mlcourse.nn (no dropout at test time).
+This is the course's one L2 convention (docs/DESIGN.md), the one of mlcourse.nn.
+`train_many` trains ReLU MLPs with a softmax output by mini-batch SGD on the mean
+cross-entropy, with weight decay (weights only, not biases) and inverted dropout on every
+hidden layer: mlcourse.nn's forward_layers and backprop (the options p_drop and l2 of the
+engine), run on a stack of models at once; evaluation reuses mlcourse.nn (no dropout).
 """
 import numpy as np
 
 from mlcourse import data, nn
-from mlcourse.validation import as_array, as_labels, as_matrix, as_rng, as_scalar
+from mlcourse.validation import (as_array, as_count, as_labels, as_matrix, as_nonnegative,
+                                 as_rng, as_scalar)
 
 __all__ = ["l2_penalty", "l2_penalty_grad", "l2_step", "dropout", "dropout_standard",
            "train_regularized", "train_many", "noisy_moons", "error_rate", "flip_labels"]
-
-
-def _nonnegative(x, name):
-    x = as_scalar(x, name)
-    if x < 0:
-        raise ValueError(f"{name} must be >= 0; got {x}")
-    return x
 
 
 def _rate(p):
@@ -45,14 +41,14 @@ def _rate(p):
 def l2_penalty(theta, lam):
     """R(θ) = λ/2 Σ θ_j².  theta: array of any shape; lam >= 0.  Returns: a float."""
     theta = as_array(theta, "theta")
-    lam = _nonnegative(lam, "lam")
+    lam = as_nonnegative(lam, "lam")
     return 0.5 * lam * float(np.sum(theta * theta))
 
 
 def l2_penalty_grad(theta, lam):
     """∇R(θ) = λ θ.  theta: array of any shape; lam >= 0.  Returns: array of theta's shape."""
     theta = as_array(theta, "theta")
-    return _nonnegative(lam, "lam") * theta
+    return as_nonnegative(lam, "lam") * theta
 
 
 def l2_step(theta, grad, lr, lam):
@@ -67,7 +63,7 @@ def l2_step(theta, grad, lr, lam):
     if grad.shape != theta.shape:
         raise ValueError(f"grad must have the shape of theta {theta.shape}; got {grad.shape}")
     lr = as_scalar(lr, "lr", positive=True)
-    lam = _nonnegative(lam, "lam")
+    lam = as_nonnegative(lam, "lam")
     return (1.0 - lr * lam) * theta - lr * grad
 
 
@@ -111,7 +107,7 @@ def flip_labels(y, fraction, rng):
     random, flipped. y: (n,) labels in {0, 1}; fraction in [0, 1]; rng: Generator.
     Returns: (n,) int array."""
     y = as_labels(y, "y")
-    fraction = _nonnegative(fraction, "fraction")
+    fraction = as_nonnegative(fraction, "fraction")
     if fraction > 1:
         raise ValueError(f"fraction must be in [0, 1]; got {fraction}")
     rng = as_rng(rng)
@@ -139,39 +135,18 @@ def error_rate(params, X, y):
     return 1.0 - nn.accuracy(params, X, y, hidden="relu", output="softmax")
 
 
-def _sgd_step(params, Xb, Yb, lr, decay, keep, rng):
+def _sgd_step(params, Xb, Yb, lr, decay, p_drop, rng):
     """One SGD step for a stack of M models at once (arrays carry a leading model axis):
-    forward with inverted dropout after every hidden ReLU, backward, weight decay.
+    mlcourse.nn.forward_layers with inverted dropout after every hidden ReLU, then
+    mlcourse.nn.backprop, then weight decay.
 
     params: [(W (M, n_in, n_out), b (M, 1, n_out))]; Xb: (M, m, p); Yb: (M, m, K) one-hot;
-    decay: (M, 1, 1) factors 1 - lr·lam; keep: (M, 1, 1) keep probabilities 1 - p
-    (None: no dropout). Returns the new params (the old ones are not modified).
+    decay: (M, 1, 1) factors 1 - lr·lam; p_drop: (M, 1, 1) drop probabilities (None: no
+    dropout). Returns the new params (the old ones are not modified).
     """
-    A, cache = Xb, []
-    for W, b in params[:-1]:
-        Z = A @ W + b
-        H, mask = np.maximum(Z, 0.0), None
-        if keep is not None:                   # inverted dropout (as `dropout`, per model)
-            mask = (rng.random(H.shape) < keep) / keep
-            H = H * mask
-        cache.append((A, Z, mask))
-        A = H
-    S = A @ params[-1][0] + params[-1][1]
-    P = np.exp(S - S.max(axis=2, keepdims=True))            # softmax, stably
-    P /= P.sum(axis=2, keepdims=True)
-    D = (P - Yb) / Xb.shape[1]                               # dLoss/dZ_L, mean cross-entropy
-    new, A_prev = [], A
-    for l in range(len(params) - 1, -1, -1):
-        W, b = params[l]
-        dW, db = A_prev.transpose(0, 2, 1) @ D, D.sum(axis=1, keepdims=True)
-        if l > 0:
-            A_below, Z, mask = cache[l - 1]
-            D = (D @ W.transpose(0, 2, 1)) * (Z > 0)
-            if mask is not None:
-                D = D * mask
-            A_prev = A_below
-        new.append((decay * W - lr * dW, b - lr * db))       # l2_step, per model
-    return new[::-1]
+    P, caches = nn.forward_layers(params, Xb, "relu", "softmax", p_drop=p_drop, rng=rng)
+    grads = nn.backprop(caches, (P - Yb) / Xb.shape[1], "relu")        # mean cross-entropy
+    return [(decay * W - lr * dW, b - lr * db) for (W, b), (dW, db, _) in zip(params, grads)]
 
 
 def _per_model(v, name, M, check):
@@ -187,7 +162,7 @@ def _per_model(v, name, M, check):
 
 
 def _check_lam(x, name):
-    _nonnegative(x, name)
+    as_nonnegative(x, name)
 
 
 def _check_rate(x, name):
@@ -227,9 +202,7 @@ def train_many(X, y, hidden_sizes=(64, 64), *, lam=0.0, p_drop=0.0, epochs=200, 
     decay_lam = _per_model(lam, "lam", M, _check_lam)
     rate = _per_model(p_drop, "p_drop", M, _check_rate)
     lr = as_scalar(lr, "lr", positive=True)
-    for name, v in (("epochs", epochs), ("batch_size", batch_size)):
-        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-            raise ValueError(f"{name} must be a positive int; got {v!r}")
+    epochs, batch_size = as_count(epochs, "epochs"), as_count(batch_size, "batch_size")
     rng = np.random.default_rng(seed)
     models = [nn.init_params([X.shape[2], *hidden_sizes, n_classes], rng, init="he_normal")
               for _ in range(M)]
@@ -237,12 +210,12 @@ def train_many(X, y, hidden_sizes=(64, 64), *, lam=0.0, p_drop=0.0, epochs=200, 
               for l in range(len(models[0]))]
     Y = np.eye(n_classes)[y]                                 # (M, n, K)
     decay = 1.0 - lr * decay_lam
-    keep = 1.0 - rate if np.any(rate > 0) else None
+    p_drop = rate if np.any(rate > 0) else None
     for _ in range(epochs):
         perm = rng.permutation(n)
         for start in range(0, n, batch_size):
             idx = perm[start:start + batch_size]
-            params = _sgd_step(params, X[:, idx], Y[:, idx], lr, decay, keep, rng)
+            params = _sgd_step(params, X[:, idx], Y[:, idx], lr, decay, p_drop, rng)
     return [[(W[i], b[i, 0]) for W, b in params] for i in range(M)]
 
 

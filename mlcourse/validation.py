@@ -95,3 +95,94 @@ def as_rng(rng, name="rng"):
         return np.random.default_rng(int(rng))
     raise TypeError(f"{name} must be a numpy.random.Generator (np.random.default_rng(seed)) "
                     f"or an int seed; got {type(rng).__name__}")
+
+
+def as_count(v, name, minimum=1):
+    """An int >= `minimum` (bools refused): a number of epochs, units, steps, ..."""
+    if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < minimum:
+        what = "a positive int" if minimum == 1 else f"an int >= {minimum}"
+        raise ValueError(f"{name} must be {what}; got {v!r}")
+    return int(v)
+
+
+def as_nonnegative(x, name):
+    """A finite Python float >= 0 (a penalty weight, a rate, ...)."""
+    x = as_scalar(x, name)
+    if x < 0:
+        raise ValueError(f"{name} must be >= 0; got {x}")
+    return x
+
+
+def as_sizes(sizes, name="sizes"):
+    """Layer sizes [n_0, ..., n_L]: a list of >= 2 positive ints."""
+    ok = isinstance(sizes, (list, tuple, np.ndarray)) and len(sizes) >= 2 and all(
+        isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0 for s in sizes)
+    if not ok:
+        raise ValueError(f"{name} must be a list of >= 2 positive ints (input, ..., output); "
+                         f"got {sizes!r}")
+    return [int(s) for s in sizes]
+
+
+def as_floats(a, name, ndim):
+    """A finite float array with `ndim` dimensions; float32 stays float32, anything else
+    becomes float64 (a float array of the right dtype is not copied)."""
+    dtype = np.float32 if getattr(a, "dtype", None) == np.float32 else np.float64
+    arr = as_array(a, name, dtype=dtype)
+    if arr.ndim != ndim:
+        shape = {1: "(n,)", 2: "(n, p)"}[ndim]
+        raise ValueError(f"{name} must be a {ndim}-D array of shape {shape}; got shape {arr.shape}")
+    return arr
+
+
+def as_params(params, name="params"):
+    """An MLP's parameters: a non-empty list of (W, b) float arrays whose shapes chain
+    (W_l of shape (n_{l-1}, n_l), b_l of shape (n_l,))."""
+    if not isinstance(params, (list, tuple)) or len(params) == 0:
+        raise TypeError(f"{name} must be a non-empty list of (W, b) pairs; "
+                        f"got {type(params).__name__}")
+    out = []
+    for l, layer in enumerate(params):
+        if not isinstance(layer, (list, tuple)) or len(layer) != 2:
+            raise TypeError(f"{name}[{l}] must be a pair (W, b); got {type(layer).__name__}")
+        W, b = as_floats(layer[0], f"{name}[{l}] W", 2), as_floats(layer[1], f"{name}[{l}] b", 1)
+        if b.shape[0] != W.shape[1]:
+            raise ValueError(f"{name}[{l}] b must have length {W.shape[1]} (the columns "
+                             f"of W {W.shape}); got shape {b.shape}")
+        if l > 0 and W.shape[0] != out[-1][0].shape[1]:
+            raise ValueError(f"{name}[{l}] W must have {out[-1][0].shape[1]} rows (the "
+                             f"outputs of layer {l - 1}); got shape {W.shape}")
+        out.append((W, b))
+    return out
+
+
+def as_inputs(X, params, name="X"):
+    """Inputs X (n, n_0) for a network whose first W has n_0 rows."""
+    X = as_floats(X, name, 2)
+    p = params[0][0].shape[0]
+    if X.shape[1] != p:
+        raise ValueError(f"{name} must have {p} columns (the rows of the first W); "
+                         f"got shape {X.shape}")
+    return X
+
+
+def as_targets(y, n, K, loss, name="y"):
+    """The target matrix Y (n, K) of a network with K outputs, and the integer labels
+    (None for real-valued regression targets).
+
+    Integer labels (n,) are one-hot encoded when K > 1 and used as a column when K = 1
+    (0/1 labels for the cross-entropies). For loss "mse", real targets (n,) or (n, K)
+    are accepted as they are.
+    """
+    arr = np.asarray(y)
+    if loss == "mse" and not (arr.ndim == 1 and K > 1):
+        t = as_array(y, name)
+        t = t[:, None] if t.ndim == 1 else t
+        if t.shape != (n, K):
+            raise ValueError(f"{name} must have shape ({n},) or ({n}, {K}) for the mse loss; "
+                             f"got shape {np.shape(y)}")
+        labels = as_labels(t[:, 0], name, n=n) if K == 1 and np.isin(t, (0, 1)).all() else None
+        return t, labels
+    labels = as_labels(y, name, n=n, classes=(K if K > 1 else 2))
+    if K == 1:
+        return labels[:, None].astype(float), labels
+    return np.eye(K)[labels], labels

@@ -8,9 +8,10 @@ Three tools for lecture 6:
   quantity Glorot & Bengio (2010) plot as histograms (`backprop_deltas`), and
   the norms of the parameter gradients per layer (`layer_grad_norms`), which
   Nielsen (2015, ch. 5) calls the "speed of learning" of a layer;
-* the initializations compared in those works (`init_network`): Glorot & Bengio's
-  "standard" U[-1/√n_in, 1/√n_in], their normalized (Glorot) init, He init for
-  ReLU, and the N(0, 1/n_in) weights with N(0, 1) biases of Nielsen's network2.
+* the initializations compared in those works (`init_network`, i.e. mlcourse.nn.init_params
+  with the names of mlcourse.initializers): Glorot & Bengio's "standard"
+  "fan_in_uniform", their normalized (Glorot) init, He init for ReLU, and the N(0, 1/n_in)
+  weights with N(0, 1) biases of Nielsen's network2 ("lecun_normal", bias_std=1).
 
 Conventions as in mlcourse.nn: params = [(W_1, b_1), ..., (W_L, b_L)], W_l of
 shape (n_{l-1}, n_l), Z_l = A_{l-1} @ W_l + b_l, A_l = f(Z_l); the loss C is the
@@ -18,17 +19,13 @@ mean over the n rows of X of the per-example cross-entropy ℓ_i.
 """
 import numpy as np
 
-from mlcourse.activations import ACTIVATIONS, sigmoid, sigmoid_grad
-from mlcourse.initializers import INITIALIZERS
-from mlcourse.nn import _check_params, _check_X, _targets, forward, sgd_train
-from mlcourse.validation import as_array, as_rng, as_scalar, as_vector
+from mlcourse import nn
+from mlcourse.activations import sigmoid, sigmoid_grad
+from mlcourse.fast import sgd_train
+from mlcourse.validation import as_array, as_scalar, as_targets, as_vector
 
-__all__ = ["chain_forward", "chain_grad", "chain_factors", "fan_in_uniform", "init_network",
-           "INITS", "backprop_deltas", "layer_grad_norms", "gradient_ratio", "delta_histograms",
-           "speed_during_training"]
-
-HIDDEN = ("sigmoid", "tanh", "relu", "leaky_relu", "linear")
-OUTPUTS = ("softmax", "sigmoid")
+__all__ = ["chain_forward", "chain_grad", "chain_factors", "init_network", "backprop_deltas",
+           "layer_grad_norms", "gradient_ratio", "delta_histograms", "speed_during_training"]
 
 
 # ------------------------------------------------------------------ the scalar chain
@@ -84,56 +81,14 @@ def chain_grad(ws, x, bs=None):
 
 # ------------------------------------------------------------------ initializations
 
-def fan_in_uniform(n_in, n_out, rng, dtype=np.float64):
-    """Glorot & Bengio's (2010) "standard" initialization W ~ U[-1/√n_in, 1/√n_in]
-    (Var = 1 / (3 n_in)), the common heuristic before their normalized init.
-    n_in, n_out: positive ints; rng: Generator or int seed.  Returns: (n_in, n_out) array."""
-    for name, v in (("n_in", n_in), ("n_out", n_out)):
-        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-            raise ValueError(f"{name} must be a positive int; got {v!r}")
-    a = 1.0 / np.sqrt(n_in)
-    return as_rng(rng).uniform(-a, a, size=(int(n_in), int(n_out))).astype(dtype)
-
-
-#: Initializations by name: the course's initializers plus Glorot & Bengio's "standard" one.
-INITS = {**INITIALIZERS, "fan_in_uniform": fan_in_uniform}
-
-
 def init_network(sizes, rng, init="glorot_uniform", bias_std=0.0, dtype=np.float64):
-    """MLP parameters [(W_1, b_1), ..., (W_L, b_L)] for layer sizes [n_0, ..., n_L].
-
-    W_l is drawn by INITS[init](n_{l-1}, n_l, rng); b_l ~ N(0, bias_std²) (zeros when
-    bias_std = 0). Nielsen's network2 (ch. 3 and 5) is init="lecun_normal", bias_std=1.
-    sizes: list of >= 2 positive ints; rng: Generator or int seed; dtype: float32/float64.
-    Returns: a list of (W, b) pairs of the given dtype.
-    """
-    sizes = list(sizes) if isinstance(sizes, (list, tuple, np.ndarray)) else None
-    if not sizes or len(sizes) < 2 or not all(
-            isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0 for s in sizes):
-        raise ValueError(f"sizes must be a list of >= 2 positive ints (input, ..., output); "
-                         f"got {sizes!r}")
-    if init not in INITS:
-        raise ValueError(f"init must be one of {sorted(INITS)}; got {init!r}")
-    bias_std = as_scalar(bias_std, "bias_std")
-    if bias_std < 0:
-        raise ValueError(f"bias_std must be >= 0; got {bias_std}")
-    rng = as_rng(rng)
-    params = []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        W = INITS[init](int(n_in), int(n_out), rng)
-        b = rng.standard_normal(int(n_out)) * bias_std if bias_std else np.zeros(int(n_out))
-        params.append((W.astype(dtype), b.astype(dtype)))
-    return params
+    """MLP parameters for layer sizes [n_0, ..., n_L]: mlcourse.nn.init_params (W_l drawn by
+    the initializer `init` of mlcourse.initializers, b_l ~ N(0, bias_std²)). Nielsen's
+    network2 (ch. 3 and 5) is init="lecun_normal", bias_std=1.  Returns: [(W, b)]."""
+    return nn.init_params(sizes, rng, init, dtype, bias_std)
 
 
 # ------------------------------------------------------------------ back-propagated gradients
-
-def _check_names(hidden, output):
-    if hidden not in HIDDEN:
-        raise ValueError(f"hidden must be one of {HIDDEN}; got {hidden!r}")
-    if output not in OUTPUTS:
-        raise ValueError(f"output must be one of {OUTPUTS}; got {output!r}")
-
 
 def backprop_deltas(params, X, y, hidden="sigmoid", output="softmax"):
     """Back-propagated gradients δ_l = ∂ℓ_i/∂Z_l of every layer, per example.
@@ -148,37 +103,29 @@ def backprop_deltas(params, X, y, hidden="sigmoid", output="softmax"):
     Returns: (deltas, caches): deltas a list of L arrays (n, n_l), first layer first;
     caches as returned by mlcourse.nn.forward.
     """
-    _check_names(hidden, output)
-    params = _check_params(params)
-    X = _check_X(X, params)
-    A, caches = forward(params, X, hidden, output)
-    Y, _ = _targets(y, X.shape[0], A.shape[1], "cross_entropy" if output == "softmax"
-                    else "binary_cross_entropy")
-    fprime = ACTIVATIONS[hidden][1]
-    D = A - Y
-    deltas = [D]
-    for l in range(len(params) - 1, 0, -1):
-        D = (D @ params[l][0].T) * fprime(caches[l - 1][2])
-        deltas.append(D)
-    return deltas[::-1], caches
+    if output not in ("softmax", "sigmoid"):
+        raise ValueError(f"output must be one of ('softmax', 'sigmoid'); got {output!r}")
+    A, caches = nn.forward(params, X, hidden, output)
+    Y, _ = as_targets(y, *A.shape, nn.check_names(hidden, output, "cross_entropy"))
+    return [delta for _, _, delta in nn.backprop(caches, A - Y, hidden)], caches
 
 
-def layer_grad_norms(params, X, y, activation="sigmoid", output="softmax", wrt="W"):
+def layer_grad_norms(params, X, y, hidden="sigmoid", output="softmax", wrt="W"):
     """Norm of the gradient of the mean loss C with respect to each layer's parameters,
     first layer to last:  ||∂C/∂W_l||_F = ||A_{l-1}ᵀ δ_l||_F / n  (wrt="W"), or
     ||∂C/∂b_l|| = ||Σ_i δ_{l,i}|| / n  (wrt="b": Nielsen's "speed of learning").
 
-    params: [(W_l, b_l)]; X: (n, n_0); y: (n,) labels; activation: hidden activation;
+    params: [(W_l, b_l)]; X: (n, n_0); y: (n,) labels; hidden: hidden activation;
     output: "softmax" or "sigmoid" (each with its cross-entropy); wrt: "W" or "b".
     Returns: (L,) array of norms.
     """
     if wrt not in ("W", "b"):
         raise ValueError(f"wrt must be 'W' or 'b'; got {wrt!r}")
-    deltas, caches = backprop_deltas(params, X, y, activation, output)
+    deltas, caches = backprop_deltas(params, X, y, hidden, output)
     n = deltas[0].shape[0]
     if wrt == "b":
         return np.array([np.linalg.norm(D.sum(axis=0)) / n for D in deltas])
-    return np.array([np.linalg.norm(A_prev.T @ D) / n for D, (A_prev, _, _) in zip(deltas, caches)])
+    return np.array([np.linalg.norm(A_prev.T @ D) / n for D, (A_prev, *_) in zip(deltas, caches)])
 
 
 def gradient_ratio(norms, first=0, last=-1):
@@ -215,10 +162,12 @@ def speed_during_training(params, X, y, *, epochs, batch_size=10, lr=0.1, l2=0.0
                           hidden="sigmoid", output="sigmoid", rng, wrt="b"):
     """Nielsen's (ch. 5) "speed of learning" of each layer along a training run: the
     gradient norms of layer_grad_norms on the whole (X, y), before training and after
-    each epoch of mlcourse.nn.sgd_train (Nielsen's SGD with L2 weight decay λ = l2).
+    each epoch of mlcourse.fast.sgd_train.
 
-    params: initial [(W_l, b_l)] (not modified); X, y: training data; epochs,
-    batch_size, lr, l2, hidden, output, rng: as in sgd_train; wrt: "W" or "b".
+    l2 is Nielsen's λ as lecture 6 quotes it (λ = 5), in his λ/(2n) Σ||W||² convention
+    with n = len(X): the run uses the course's penalty weight l2 / n (docs/DESIGN.md).
+    params: initial [(W_l, b_l)] (not modified); epochs, batch_size, lr, hidden, output,
+    rng: as in sgd_train; wrt: "W" or "b".
     Returns: (epochs + 1, L) array; row 0 is at initialization.
     """
     rows = [layer_grad_norms(params, X, y, hidden, output, wrt)]
@@ -226,6 +175,7 @@ def speed_during_training(params, X, y, *, epochs, batch_size=10, lr=0.1, l2=0.0
     def record(epoch, snapshot, history):
         rows.append(layer_grad_norms(snapshot, X, y, hidden, output, wrt))
 
-    sgd_train(params, X, y, epochs=epochs, batch_size=batch_size, lr=lr, l2=l2, hidden=hidden,
-              output=output, rng=rng, callback=record, monitor_train=False)
+    sgd_train(params, X, y, epochs=epochs, batch_size=batch_size, lr=lr,
+              l2=as_scalar(l2, "l2") / len(X), hidden=hidden, output=output, rng=rng,
+              callback=record, monitor_train=False)
     return np.array(rows)

@@ -17,7 +17,8 @@ def ref_activation_grads():
             "relu": activations.relu_grad}
 
 
-def ref_dense_backward(dout, X, W):
+def ref_dense_backward(dout, cache):
+    X, W = cache
     return dout @ W.T, X.T @ dout, dout.sum(axis=0)
 
 
@@ -151,7 +152,9 @@ WRONG_DENSE = {
 
 @pytest.mark.parametrize("mistake", WRONG_DENSE)
 def test_wrong_dense_backward_loses_points(mistake):
-    points, report = score("backprop_dense_backward", "dense_backward", WRONG_DENSE[mistake])
+    def wrong(dout, cache):
+        return WRONG_DENSE[mistake](dout, *cache)
+    points, report = score("backprop_dense_backward", "dense_backward", wrong)
     assert points < 1, report.text()
 
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from mlcourse import nn
+from mlcourse import fast, nn
 from mlcourse.demos import l04_mlp
 from mlcourse.demos.l04_mlp import DEMOS, Playground, default_datasets
 
@@ -67,7 +67,7 @@ def test_training_is_reproducible_and_matches_the_library(datasets):
     rng = np.random.default_rng(0)                               # the demo's seed 0
     params = nn.init_params([2, 4, 4, 2], rng)
     for _ in range(2):
-        params, _ = nn.sgd_train(params, X, y, epochs=5, batch_size=10, lr=0.1, hidden="relu",
+        params, _ = fast.sgd_train(params, X, y, epochs=5, batch_size=10, lr=0.1, hidden="relu",
                                  rng=rng, X_val=Xt, y_val=yt)
     for (W, _), (W_demo, _) in zip(params, a.params):
         np.testing.assert_allclose(W, W_demo)
@@ -88,7 +88,7 @@ def test_divergence_stops_training_and_says_so(datasets, monkeypatch):
 
     def exploding(params, *args, **kwargs):
         return [(W * np.nan, b) for W, b in params], {"train_loss": [np.nan], "val_loss": [np.nan]}
-    monkeypatch.setattr(l04_mlp.nn, "sgd_train", exploding)
+    monkeypatch.setattr(l04_mlp.fast, "sgd_train", exploding)
     text = demo.train()
     assert "training diverged" in text and demo.epoch == 0
     assert all(np.all(np.isfinite(W)) for W, _ in demo.params)   # last good weights kept

@@ -49,7 +49,7 @@ def test_claim_4_1_a_relu_hidden_layer_is_not_affine():
 
 def test_claim_4_1_a_linear_network_cannot_fit_xor():
     X, y = data.make_xor(n=200, noise=0.2, seed=0)
-    params, history = fit_mlp(X, y, hidden_sizes=(8, 8), activation="linear", lr=0.05,
+    params, history = fit_mlp(X, y, hidden_sizes=(8, 8), hidden="linear", lr=0.05,
                               epochs=30, seed=0)
     assert history["train_accuracy"][-1] < 0.75
 
@@ -177,7 +177,7 @@ def test_capacity_depth_helps_relu_on_spirals_and_deep_sigmoid_stalls():
                                                 ("spirals", spirals, "relu", 0.1, 4),
                                                 ("circles", circles, "sigmoid", 1.0, 1),
                                                 ("circles", circles, "sigmoid", 1.0, 4)]:
-        params, history = fit_mlp(X, y, hidden_sizes=(8,) * depth, activation=activation,
+        params, history = fit_mlp(X, y, hidden_sizes=(8,) * depth, hidden=activation,
                                   lr=lr, epochs=100, batch_size=10, seed=0)
         acc[name, activation, depth] = history["train_accuracy"][-1]
         if activation == "sigmoid" and depth == 4:       # stuck: predicts 1/2 everywhere

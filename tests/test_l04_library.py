@@ -93,21 +93,21 @@ def test_compose_linear_errors_name_the_layer(params, error, match):
 
 def test_fit_mlp_builds_the_requested_network_and_is_reproducible():
     X, y = data.make_xor(n=60, seed=0)
-    p1, h1 = fit_mlp(X, y, hidden_sizes=(5, 4), activation="tanh", lr=0.1, epochs=3, seed=7)
-    p2, h2 = fit_mlp(X, y, hidden_sizes=(5, 4), activation="tanh", lr=0.1, epochs=3, seed=7)
+    p1, h1 = fit_mlp(X, y, hidden_sizes=(5, 4), hidden="tanh", lr=0.1, epochs=3, seed=7)
+    p2, h2 = fit_mlp(X, y, hidden_sizes=(5, 4), hidden="tanh", lr=0.1, epochs=3, seed=7)
     assert [W.shape for W, _ in p1] == [(2, 5), (5, 4), (4, 2)]
     assert len(h1["train_loss"]) == 3
     for (Wa, ba), (Wb, bb) in zip(p1, p2):
         np.testing.assert_array_equal(Wa, Wb)
         np.testing.assert_array_equal(ba, bb)
-    p3, _ = fit_mlp(X, y, hidden_sizes=(5, 4), activation="tanh", lr=0.1, epochs=3, seed=8)
+    p3, _ = fit_mlp(X, y, hidden_sizes=(5, 4), hidden="tanh", lr=0.1, epochs=3, seed=8)
     assert not np.array_equal(p1[0][0], p3[0][0])
 
 
 def test_fit_mlp_errors_name_the_argument():
     X, y = data.make_xor(n=20, seed=0)
-    with pytest.raises(ValueError, match="activation must be one of"):
-        fit_mlp(X, y, activation="swish")
+    with pytest.raises(ValueError, match="hidden must be one of"):
+        fit_mlp(X, y, hidden="swish")
     with pytest.raises(ValueError, match="hidden_sizes must hold positive ints"):
         fit_mlp(X, y, hidden_sizes=(3, 0))
     with pytest.raises(ValueError, match="X must be a 2-D array"):

@@ -44,8 +44,8 @@ def test_claim_9_1_matches_nn_backward_l2_convention():
     _, caches = nn.forward(params, X, "relu", "softmax")
     plain = nn.backward(params, caches, y, "relu", "softmax")
     lam = 0.1
-    nielsen = nn.backward(params, caches, y, "relu", "softmax", l2=lam * len(y))
-    for (W, _), (dW, _), (dW2, _) in zip(params, plain, nielsen):
+    decayed = nn.backward(params, caches, y, "relu", "softmax", l2=lam)   # one convention
+    for (W, _), (dW, _), (dW2, _) in zip(params, plain, decayed):
         assert np.allclose(W - 0.5 * dW2, reg.l2_step(W, dW, 0.5, lam), rtol=0, atol=1e-14)
 
 

@@ -21,7 +21,7 @@ def _problem(seed=0, n=7, sizes=(4, 5, 3, 3)):
     return params, X, y
 
 
-def _numeric_grads(params, X, y, hidden, output, loss, l2=0.0, n_total=None, h=1e-6):
+def _numeric_grads(params, X, y, hidden, output, loss, l2=0.0, h=1e-6):
     grads = []
     for l, (W, b) in enumerate(params):
         pair = []
@@ -35,7 +35,7 @@ def _numeric_grads(params, X, y, hidden, output, loss, l2=0.0, n_total=None, h=1
                     p2 = [(A2, bb) if (k == l and which == 0) else
                           (WW, A2) if (k == l and which == 1) else (WW, bb)
                           for k, (WW, bb) in enumerate(params)]
-                    vals.append(nn.compute_loss(p2, X, y, hidden, output, loss, l2, n_total))
+                    vals.append(nn.compute_loss(p2, X, y, hidden, output, loss, l2))
                 G[i] = (vals[0] - vals[1]) / (2 * h)
             pair.append(G)
         grads.append(tuple(pair))
@@ -61,10 +61,13 @@ def test_backward_matches_finite_differences(hidden, output, loss):
 def test_l2_gradient_matches_finite_differences():
     params, X, y = _problem(seed=3)
     _, caches = nn.forward(params, X, "tanh", "softmax")
-    grads = nn.backward(params, caches, y, "tanh", "softmax", l2=5.0, n_total=50)
-    numeric = _numeric_grads(params, X, y, "tanh", "softmax", None, l2=5.0, n_total=50)
-    for (dW, db), (nW, nb) in zip(grads, numeric):
+    grads = nn.backward(params, caches, y, "tanh", "softmax", l2=0.1)
+    plain = nn.backward(params, caches, y, "tanh", "softmax")
+    numeric = _numeric_grads(params, X, y, "tanh", "softmax", None, l2=0.1)
+    for (dW, db), (nW, nb), (pW, pb), (W, _) in zip(grads, numeric, plain, params):
         assert _rel_err(dW, nW) < 1e-6 and _rel_err(db, nb) < 1e-6
+        np.testing.assert_allclose(dW, pW + 0.1 * W, rtol=1e-12)   # lambda/2 ||W||^2: + lambda W
+        np.testing.assert_array_equal(db, pb)                       # biases are not penalized
 
 
 def test_regression_targets_with_identity_output():
@@ -94,8 +97,7 @@ def test_dense_layer_forward_and_backward():
     np.testing.assert_allclose(out, X @ W + b)
     dout = rng.normal(size=(5, 2))
     dX, dW, db = nn.dense_backward(dout, cache)
-    dX2, dW2, db2 = nn.dense_backward_xw(dout, X, W)
-    np.testing.assert_array_equal(dX, dX2)
+    assert cache[0] is X and cache[1] is W
     # L = sum(dout * out) has gradients dout @ W.T, X.T @ dout, dout.sum(0)
     h = 1e-6
     E = np.zeros_like(W)
@@ -105,8 +107,13 @@ def test_dense_layer_forward_and_backward():
     assert dW[1, 0] == pytest.approx(numeric, rel=1e-7)
     np.testing.assert_allclose(dX, dout @ W.T)
     np.testing.assert_allclose(db, dout.sum(axis=0))
-    with pytest.raises(ValueError, match="dout must have shape"):
-        nn.dense_backward_xw(dout[:, :1], X, W)
+    # a stack of 3 models (leading axis): each slice is the single-model result
+    Xs, Ws, bs = rng.normal(size=(3, 5, 3)), rng.normal(size=(3, 3, 2)), rng.normal(size=(3, 1, 2))
+    douts = rng.normal(size=(3, 5, 2))
+    dXs, dWs, dbs = nn.dense_backward(douts, nn.dense_forward(Xs, Ws, bs)[1])
+    for i in range(3):
+        for a, b_ in zip((dXs[i], dWs[i], dbs[i, 0]), nn.dense_backward(douts[i], (Xs[i], Ws[i]))):
+            np.testing.assert_allclose(a, b_, rtol=1e-14)
 
 
 def test_init_params_shapes_and_dtype():
@@ -120,75 +127,6 @@ def test_init_params_shapes_and_dtype():
         nn.init_params([3, 2], np.random.default_rng(0), init="nope")
 
 
-@pytest.mark.parametrize("hidden,output,loss", COMBOS)
-@pytest.mark.parametrize("l2", [0.0, 3.0])
-def test_sgd_train_equals_reference_updates(hidden, output, loss, l2):
-    """The fast in-place trainer does exactly W <- (1 - lr l2/n) W - lr dW on each
-    shuffled mini-batch (including a smaller last batch)."""
-    params, X, y = _problem(seed=5, n=11)
-    lr, bs, epochs = 0.3, 4, 2
-    got, _ = nn.sgd_train(params, X, y, epochs=epochs, batch_size=bs, lr=lr, l2=l2,
-                          hidden=hidden, output=output, loss=loss,
-                          rng=np.random.default_rng(9), monitor_train=False)
-    rng = np.random.default_rng(9)
-    ref = [(W.copy(), b.copy()) for W, b in params]
-    n = X.shape[0]
-    for _ in range(epochs):
-        perm = rng.permutation(n)
-        for s in range(0, n, bs):
-            idx = perm[s:s + bs]
-            _, caches = nn.forward(ref, X[idx], hidden, output)
-            grads = nn.backward(ref, caches, y[idx], hidden, output, loss)
-            ref = [((1 - lr * l2 / n) * W - lr * dW, b - lr * db)
-                   for (W, b), (dW, db) in zip(ref, grads)]
-    for (W, b), (rW, rb) in zip(got, ref):
-        np.testing.assert_allclose(W, rW, rtol=1e-12, atol=1e-14)
-        np.testing.assert_allclose(b, rb, rtol=1e-12, atol=1e-14)
-
-
-def test_sgd_train_learns_history_and_purity():
-    X, y = make_moons(300, noise=0.1, seed=0)
-    Xv, yv = make_moons(200, noise=0.1, seed=1)
-    params = nn.init_params([2, 16, 2], np.random.default_rng(0))
-    snapshot = [(W.copy(), b.copy()) for W, b in params]
-    X0 = X.copy()
-    seen = []
-    out, hist = nn.sgd_train(params, X, y, epochs=30, batch_size=10, lr=0.3, hidden="tanh",
-                             rng=np.random.default_rng(0), X_val=Xv, y_val=yv, eval_every=50,
-                             callback=lambda e, p, h: seen.append(e))
-    for (W, b), (W0, b0) in zip(params, snapshot):          # the caller's params are untouched
-        np.testing.assert_array_equal(W, W0)
-        np.testing.assert_array_equal(b, b0)
-    np.testing.assert_array_equal(X, X0)
-    assert len(hist["train_loss"]) == len(hist["val_accuracy"]) == 30 and seen == list(range(30))
-    assert hist["train_loss"][-1] < 0.5 * hist["train_loss"][0]
-    assert hist["val_accuracy"][-1] > 0.95
-    steps = [s for s, _ in hist["val_accuracy_steps"]]
-    assert steps == list(range(50, 30 * 30 + 1, 50))
-    assert nn.accuracy(out, Xv, yv, "tanh") == pytest.approx(hist["val_accuracy"][-1])
-    assert nn.compute_loss(out, X, y, "tanh") == pytest.approx(hist["train_loss"][-1])
-
-
-def test_sgd_train_float32_and_early_stopping():
-    X, y = make_moons(200, seed=2)
-    params = nn.init_params([2, 8, 2], np.random.default_rng(0), dtype=np.float32)
-    out, hist = nn.sgd_train(params, X.astype(np.float32), y, epochs=10, batch_size=10,
-                             lr=0.5, hidden="sigmoid", rng=0,
-                             callback=lambda e, p, h: e == 2)
-    assert len(hist["train_loss"]) == 3
-    assert all(W.dtype == np.float32 for W, _ in out)
-
-
-def test_l2_shrinks_weights():
-    X, y = make_moons(200, seed=3)
-    p0 = nn.init_params([2, 16, 2], np.random.default_rng(0))
-    kw = dict(epochs=20, batch_size=10, lr=0.5, hidden="relu", rng=0, monitor_train=False)
-    plain, _ = nn.sgd_train(p0, X, y, **kw)
-    decayed, _ = nn.sgd_train(p0, X, y, l2=20.0, **kw)
-    norm = lambda p: sum(np.sum(W ** 2) for W, _ in p)       # noqa: E731
-    assert norm(decayed) < norm(plain)
-
-
 def test_predict_and_accuracy():
     params, X, y = _problem(seed=6)
     P, _ = nn.forward(params, X, "relu", "softmax")
@@ -197,24 +135,6 @@ def test_predict_and_accuracy():
     one = [(np.array([[1.0], [-1.0]]), np.array([0.0]))]
     np.testing.assert_array_equal(
         nn.predict(one, np.array([[2.0, 1.0], [0.0, 3.0]]), output="sigmoid"), [1, 0])
-
-
-def test_mlp_classifier():
-    X, y = make_moons(300, noise=0.1, seed=0)
-    clf = nn.MLPClassifier(hidden_sizes=(16,), activation="tanh", lr=0.3, epochs=30, seed=0)
-    assert not hasattr(clf, "params_")
-    with pytest.raises(RuntimeError, match="not fitted"):
-        clf.predict(X)
-    assert clf.fit(X, y) is clf
-    assert clf.score(X, y) > 0.95
-    assert clf.predict_proba(X).shape == (300, 2)
-    np.testing.assert_array_equal(clf.predict(X), clf.predict_proba(X).argmax(axis=1))
-    assert len(clf.history_["train_loss"]) == 30
-    again = nn.MLPClassifier(hidden_sizes=(16,), activation="tanh", lr=0.3, epochs=30,
-                             seed=0).fit(X, y)
-    np.testing.assert_array_equal(again.params_[0][0], clf.params_[0][0])   # seeded
-    f32 = nn.MLPClassifier((8,), output="sigmoid", epochs=2, dtype="float32").fit(X, y)
-    assert f32.params_[0][0].dtype == np.float32
 
 
 def test_bad_inputs_are_named():
@@ -237,10 +157,62 @@ def test_bad_inputs_are_named():
         nn.backward(params, nn.forward(params, X)[1], y, loss="mse")
     kw = dict(epochs=1, batch_size=2, lr=0.1, rng=0)
     with pytest.raises(ValueError, match="batch_size must be a positive int"):
-        nn.sgd_train(params, X, y, **{**kw, "batch_size": 0})
+        nn.train(params, X, y, **{**kw, "batch_size": 0})
     with pytest.raises(ValueError, match="lr must be > 0"):
-        nn.sgd_train(params, X, y, **{**kw, "lr": -1.0})
+        nn.train(params, X, y, **{**kw, "lr": -1.0})
     with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
-        nn.sgd_train(params, X, y, **{**kw, "rng": "seed"})
-    with pytest.raises(ValueError, match="X_val must have 4 columns"):
-        nn.sgd_train(params, X, y, X_val=X[:, :2], y_val=y, **kw)
+        nn.train(params, X, y, **{**kw, "rng": "seed"})
+    with pytest.raises(ValueError, match="X must have 4 columns"):
+        nn.train(params, X[:, :2], y, **kw)
+
+
+def test_activation_pair_and_dropout():
+    rng = np.random.default_rng(4)
+    Z, dA = rng.normal(size=(6, 4)), rng.normal(size=(6, 4))
+    for name, alpha in (("relu", 0.01), ("leaky_relu", 0.2), ("sigmoid", 0.01), ("tanh", 0.01)):
+        A, cache = nn.activation_forward(Z, name, alpha)
+        h = 1e-6
+        numeric = (nn.activation_forward(Z + h, name, alpha)[0]
+                   - nn.activation_forward(Z - h, name, alpha)[0]) / (2 * h)
+        np.testing.assert_allclose(nn.activation_backward(dA, cache), dA * numeric, rtol=1e-6, atol=1e-9)
+    A, mask = nn.dropout_forward(np.ones((2000, 50)), 0.3, np.random.default_rng(0))
+    assert set(np.unique(mask)) == {0.0, 1 / 0.7} and abs(A.mean() - 1) < 0.01
+
+
+def test_dropout_gradient_is_the_gradient_of_the_masked_network():
+    params, X, y = _problem(seed=8)
+    out, caches = nn.forward(params, X, "tanh", "softmax", p_drop=0.5, rng=np.random.default_rng(3))
+    masks = [c[3] for c in caches[:-1]]
+    grads = nn.backward(params, caches, y, "tanh", "softmax")
+
+    def loss(p):                               # the same masks, applied by hand
+        A = X
+        for (W, b), m in zip(p[:-1], masks):
+            A = np.tanh(A @ W + b) * m
+        S = A @ p[-1][0] + p[-1][1]
+        S = S - S.max(axis=1, keepdims=True)
+        return -np.mean(S[np.arange(len(y)), y] - np.log(np.exp(S).sum(axis=1)))
+    from mlcourse.gradcheck import check_gradients
+    assert max(check_gradients(loss, params, grads)) < 1e-7
+
+
+def test_train_is_the_plain_loop():
+    """nn.train's parameters are those of a loop written here from forward/backward/step."""
+    params, X, y = _problem(seed=5, n=11)
+    got, hist = nn.train(params, X, y, lr=0.3, epochs=3, batch_size=4, l2=0.05, hidden="tanh",
+                         rng=np.random.default_rng(9), X_val=X[:5], y_val=y[:5])
+    rng, ref = np.random.default_rng(9), params
+    for _ in range(3):
+        order = rng.permutation(len(X))
+        for k in range(0, len(X), 4):
+            idx = order[k:k + 4]
+            _, caches = nn.forward(ref, X[idx], "tanh")
+            grads = nn.backward(ref, caches, y[idx], "tanh")
+            ref = [((1 - 0.3 * 0.05) * W - 0.3 * dW, b - 0.3 * db) for (W, b), (dW, db) in zip(ref, grads)]
+    for (W, b), (rW, rb) in zip(got, ref):
+        np.testing.assert_allclose(W, rW, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(b, rb, rtol=1e-12, atol=1e-14)
+    assert set(hist) == {"train_loss", "train_accuracy", "val_loss", "val_accuracy"}
+    assert len(hist["val_loss"]) == 3
+    assert hist["train_loss"][-1] == pytest.approx(nn.compute_loss(got, X, y, "tanh"), rel=1e-14)
+    assert params[0][0] is not got[0][0]

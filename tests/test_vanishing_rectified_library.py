@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from mlcourse import experiments, nn, rectified, vanishing
+from mlcourse import experiments, initializers, nn, rectified, vanishing
 from mlcourse.activations import sigmoid
 
 
@@ -76,12 +76,12 @@ def test_chain_grad_is_stable_and_validates():
 # ---------------------------------------------------------------- initialization
 
 def test_fan_in_uniform_bounds_and_variance():
-    W = vanishing.fan_in_uniform(400, 300, np.random.default_rng(0))
+    W = initializers.fan_in_uniform(400, 300, np.random.default_rng(0))
     a = 1 / np.sqrt(400)
     assert W.shape == (400, 300) and np.abs(W).max() <= a and np.abs(W).max() > 0.99 * a
     assert W.var() == pytest.approx(1 / (3 * 400), rel=0.02)
     with pytest.raises(ValueError, match="n_in must be a positive int"):
-        vanishing.fan_in_uniform(0, 3, 0)
+        initializers.fan_in_uniform(0, 3, 0)
 
 
 def test_init_network_shapes_biases_and_errors():

@@ -10,7 +10,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.ticker import FormatStrFormatter
 
-from mlcourse import data, nn
+from mlcourse import data, fast, nn
 from mlcourse.demos.base import FigureDemo
 from mlcourse.mlp_examples import BLUE_ORANGE, probability_grid, probability_of_class_1
 from mlcourse.validation import as_labels, as_matrix
@@ -152,9 +152,9 @@ class Playground(FigureDemo):
         done = 0
         while done < epochs and not self.diverged:
             k = min(self.chunk, epochs - done)
-            params, history = nn.sgd_train(self.params, X, y, epochs=k,
-                                           batch_size=self.batch_size, lr=lr, hidden=activation,
-                                           rng=self.rng, X_val=Xt, y_val=yt)
+            params, history = fast.sgd_train(self.params, X, y, epochs=k,
+                                             batch_size=self.batch_size, lr=lr, hidden=activation,
+                                             rng=self.rng, X_val=Xt, y_val=yt)
             finite = all(np.all(np.isfinite(W)) and np.all(np.isfinite(b)) for W, b in params)
             losses = history["train_loss"] + history["val_loss"]
             if not finite or not np.all(np.isfinite(losses)):

@@ -10,7 +10,7 @@ from mlcourse.demos.base import FigureDemo
 from mlcourse.vanishing import backprop_deltas, init_network
 from mlcourse.validation import as_labels, as_matrix
 
-#: label -> (hidden activation, initializer name of mlcourse.vanishing.INITS)
+#: label -> (hidden activation, initializer name of mlcourse.initializers)
 SETUPS = {
     "sigmoid, standard U[±1/√n]": ("sigmoid", "fan_in_uniform"),
     "sigmoid, Glorot": ("sigmoid", "glorot_uniform"),

@@ -48,8 +48,8 @@ def activation_grads_cases(rng):
 
 @exercise("backprop_dense_backward", LECTURE, "dense_backward")
 def dense_backward_cases(rng):
-    def case(name, dout, X, W, hint):
-        return Case(name, args=(dout, X, W), expected=nn.dense_backward_xw(dout, X, W),
+    def case(name, dout, X, W, hint):          # the student gets dout and the cache (X, W)
+        return Case(name, args=(dout, (X, W)), expected=nn.dense_backward(dout, (X, W)),
                     hint=hint)
     X, W, dout = rng.normal(size=(5, 3)), rng.normal(size=(3, 2)), rng.normal(size=(5, 2))
     Xs, Ws, douts = rng.normal(size=(4, 3)), rng.normal(size=(3, 3)), rng.normal(size=(4, 3))
