@@ -246,10 +246,13 @@ def write_part(result, path):
 
 
 def grade_on_dask(scheduler_address, argv, n_shards=None, cwd=None, timeout=None,
-                  roster=None, stream=None):
+                  roster=None, stream=None, python=None):
     """Grade the submissions of `argv` (the grader's arguments, with --out) on the Dask
-    cluster at `scheduler_address`: n_shards tasks (default: twice the cluster's threads), each
-    one `run_shard`; the parts are written to `<out>.parts/part-K.csv` and merged into --out.
+    cluster at `scheduler_address` (e.g. "tcp://10.0.0.5:8786"): n_shards tasks (default:
+    twice the cluster's threads), each one `run_shard` in `cwd` (default: this one; the
+    submissions must be at the same paths on the workers, e.g. a shared file system) with the
+    workers' interpreter (or `python`); the parts are written to `<out>.parts/part-K.csv` and
+    merged into --out (with `roster`, a read_roster result, if the grader got --roster).
     Returns the grader's exit code (0, or 2 if a shard failed: its stderr is printed)."""
     from distributed import Client, wait        # the Dask tool environment only
 
@@ -263,13 +266,14 @@ def grade_on_dask(scheduler_address, argv, n_shards=None, cwd=None, timeout=None
         if n_shards is None:
             n_shards = max(1, 2 * sum(client.nthreads().values()))
         futures = [client.submit(run_shard, shard_argv(argv, k, n_shards),
-                                 cwd, timeout, key=f"mlcourse-grade-{k}-of-{n_shards}-"
+                                 cwd, timeout, python, key=f"mlcourse-grade-{k}-of-{n_shards}-"
                                                    f"{os.getpid()}-{time.time_ns()}", pure=False)
                    for k in range(1, n_shards + 1)]
-        done, pending = wait(futures, timeout=timeout)
-        if pending:
-            client.cancel(list(pending))
-            print(f"{len(pending)} shard(s) did not finish within {timeout} s", file=stream)
+        try:
+            wait(futures, timeout=timeout)
+        except TimeoutError:
+            client.cancel(futures)
+            print(f"the shards did not finish within {timeout} s", file=stream)
             return 2
         results = client.gather(futures)
     folder = Path(out).with_name(Path(out).name + ".parts")
