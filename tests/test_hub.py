@@ -160,7 +160,9 @@ class Hub:
             f"c.JupyterHub.hub_ip = '127.0.0.1'",
             f"c.JupyterHub.hub_port = {self.hub_port}",
             f"c.ConfigurableHTTPProxy.api_url = 'http://127.0.0.1:{self.api_port}'",
-            f"c.ConfigurableHTTPProxy.command = [{str(PROXY)!r}]",
+            # the proxy runs in a session of its own: bounded like the hub and the servers
+            f"c.ConfigurableHTTPProxy.command = ['timeout', '-s', 'TERM', '-k', '10', '{LIFETIME}', "
+            f"{str(PROXY)!r}]",
             f"c.ConfigurableHTTPProxy.pid_file = {str(self.dir / 'proxy.pid')!r}",
             f"c.JupyterHub.db_url = 'sqlite:///{self.dir / 'hub.sqlite'}'",
             f"c.JupyterHub.cookie_secret_file = {str(self.dir / 'cookie_secret')!r}",
@@ -248,6 +250,17 @@ class Hub:
     def leftovers(self):
         return [f"{p.pid} {' '.join(p.cmdline())[:100]}" for p in map(process, self.pids)
                 if p and p.status() != psutil.STATUS_ZOMBIE]
+
+    def memory_mb(self, user):
+        """Resident memory of `user`'s processes (their server and kernels run in their home)."""
+        home, total = self.homes / user, 0
+        for p in map(process, self.pids):
+            try:
+                if p and Path(p.cwd()).is_relative_to(home):
+                    total += p.memory_info().rss
+            except psutil.Error:
+                pass
+        return round(total / 2**20)
 
     def log_tail(self, n=60):
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
@@ -399,7 +412,8 @@ def classroom(hub, browser):
             page.screenshot(path=str(ARTIFACTS / "alice-exercise.png"))
         timings[user] = {"login_s": round(t_login - t0, 2), "spawn_s": round(t_spawn - t_login, 2),
                          "open_exercise_s": round(t_open - t_spawn, 2),
-                         "run_check_s": round(t_check - t_open, 2)}
+                         "run_check_s": round(t_check - t_open, 2),
+                         "memory_mb": hub.memory_mb(user)}
         students[user] = (context, page, result)
     (ARTIFACTS / "timings.json").write_text(json.dumps(timings, indent=1) + "\n")
     print("\nhub timings (s):", json.dumps(timings))
@@ -408,6 +422,8 @@ def classroom(hub, browser):
         context.close()
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_three_students_log_in_and_run_a_check_on_the_course_kernel(hub, classroom):
     students, timings = classroom
     for user, (answer, expected) in ANSWERS.items():
@@ -427,6 +443,8 @@ def test_three_students_log_in_and_run_a_check_on_the_course_kernel(hub, classro
     assert all(t["login_s"] + t["spawn_s"] + t["run_check_s"] < 90 for t in timings.values()), timings
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_no_student_sees_or_changes_another_students_work(hub, classroom, course):
     students, _ = classroom
     saved = {user: hub.homes / user / EXERCISE for user in ANSWERS}
@@ -459,6 +477,8 @@ def test_no_student_sees_or_changes_another_students_work(hub, classroom, course
     assert {user: sha(path) for user, path in saved.items()} == before
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_an_nbgitpuller_link_brings_a_course_update_and_keeps_the_students_edits(hub, classroom, course):
     students, _ = classroom
     _, alice, _ = students["alice"]
