@@ -46,15 +46,19 @@ def grader_has_shard():
 
 
 # The client: a LocalCluster of 2 single-threaded worker processes on 127.0.0.1 (no dashboard),
-# then grade_on_dask; argv[1] is a JSON list: [grader argv, number of shards, python or null].
+# then grade_on_dask for each job of argv[1], a JSON list of [grader argv, shards, python or
+# null]; each job's stderr ends with a line "exit code N".
 DRIVER = """
 import json, sys
 from distributed import LocalCluster
 from mlcourse.grading.scale import grade_on_dask
-argv, shards, python = json.loads(sys.argv[1])
-with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                  dashboard_address=None) as cluster:
-    sys.exit(grade_on_dask(cluster.scheduler_address, argv, shards, python=python, timeout=%d))
+if __name__ == "__main__":
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None, worker_dashboard_address="127.0.0.1:0") as cluster:
+        for argv, shards, python in json.loads(sys.argv[1]):
+            code = grade_on_dask(cluster.scheduler_address, argv, shards, python=python,
+                                 timeout=%d)
+            print(f"exit code {code}", file=sys.stderr, flush=True)
 """ % (LIMIT - 30)
 
 # A stand-in for `python -m mlcourse grade` (called as `FAKE -m mlcourse grade ARGS`): one
@@ -101,10 +105,21 @@ def bounded(command, cwd):
         proc.wait()
 
 
-def run_on_dask(argv, shards, cwd, python=None):
-    with bounded([str(DASK_PYTHON), "-c", DRIVER, json.dumps([argv, shards, python])], cwd) as proc:
-        out, err = proc.communicate(timeout=LIMIT + 10)
-    return proc.returncode, err
+def run_on_dask(jobs, cwd):
+    """[(exit code, stderr)] of grade_on_dask for each job (argv, shards, python) on one
+    local cluster."""
+    with bounded([str(DASK_PYTHON), "-c", DRIVER, json.dumps(jobs)], cwd) as proc:
+        _, err = proc.communicate(timeout=LIMIT + 10)
+    assert proc.returncode == 0, err
+    results, said = [], []
+    for line in err.splitlines():
+        if line.startswith("exit code "):
+            results.append((int(line.split()[-1]), "\n".join(said)))
+            said = []
+        else:
+            said.append(line)
+    assert len(results) == len(jobs), err
+    return results
 
 
 def rows_of(path):
@@ -124,9 +139,16 @@ def test_dask_runs_one_task_per_shard_and_merges(tmp_path):
     single = subprocess.run([str(fake), "-m", "mlcourse", "grade", "subs", "--out", "single.csv"],
                             cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert single.returncode == 0, single.stderr
-    code, err = run_on_dask(["subs", "--out", "merged.csv", "--jobs", "1"], 4, tmp_path,
-                            python=str(fake))
-    assert code == 0, err
+    # the second job's stand-in fails on s03: a shard that fails is reported, nothing merged
+    bad = tmp_path / "bad-python"
+    bad.write_text(FAKE_GRADER.format(python=DASK_PYTHON).replace(
+        "points = open(path).read().strip()",
+        "points = open(path).read().strip()\n    assert not path.endswith('s03/nb.ipynb')"))
+    bad.chmod(0o755)
+    (good, err), (bad_code, bad_err) = run_on_dask(
+        [(["subs", "--out", "merged.csv", "--jobs", "1"], 4, str(fake)),
+         (["subs", "--out", "again.csv"], 4, str(bad))], tmp_path)
+    assert good == 0, err
     assert "graded 12 submission(s) in 4 shard(s)" in err
     assert rows_of(tmp_path / "merged.csv") == rows_of(tmp_path / "single.csv")
     parts = sorted((tmp_path / "merged.csv.parts").glob("part-*.csv"))
@@ -134,13 +156,7 @@ def test_dask_runs_one_task_per_shard_and_merges(tmp_path):
     key = grader.load_key(tmp_path / "merged.csv")
     columns = ["submission", "ex_a", "total", "max_total", "notes", "signature"]
     assert grader.read_rows(tmp_path / "merged.csv", columns, key)[1] == 0
-    # negative control: a shard that fails is reported and nothing is merged
-    (subs / "s03" / "nb.ipynb").write_text("not a number\n")
-    fake.write_text(FAKE_GRADER.format(python=DASK_PYTHON).replace(
-        "points = open(path).read().strip()",
-        "points = str(float(open(path).read().strip()))"))
-    code, err = run_on_dask(["subs", "--out", "again.csv"], 4, tmp_path, python=str(fake))
-    assert code == 2 and "failed (exit code 1)" in err and "ValueError" in err
+    assert bad_code == 2 and "failed (exit code 1)" in bad_err and "AssertionError" in bad_err
     assert not (tmp_path / "again.csv").exists()
 
 
@@ -159,8 +175,19 @@ def test_dask_grading_equals_a_single_machine_run(tmp_path):
                              "single.csv", "--jobs", "2"], cwd=tmp_path, capture_output=True,
                             text=True, timeout=LIMIT)
     assert single.returncode == 0, single.stderr
-    code, err = run_on_dask(["submitted", "--out", "merged.csv", "--jobs", "1"], 3, tmp_path)
+    [(code, err)] = run_on_dask([(["submitted", "--out", "merged.csv", "--jobs", "1"], 3, None)],
+                                tmp_path)
     assert code == 0, err
     single_rows, merged_rows = rows_of(tmp_path / "single.csv"), rows_of(tmp_path / "merged.csv")
     assert merged_rows == single_rows
     assert {r["total"] for r in single_rows} != {"0"}          # the solutions earned points
+
+
+def test_dask_is_pinned_apart_from_the_student_environment():
+    pins = [line for line in (ROOT / "requirements" / "dask.txt").read_text().splitlines()
+            if line and not line.startswith("#")]
+    names = {line.split("==")[0].lower() for line in pins}
+    assert all("==" in line for line in pins) and {"dask", "distributed"} <= names
+    student = (ROOT / "pyproject.toml").read_text() + (ROOT / "requirements" /
+                                                        "constraints.txt").read_text()
+    assert "dask" not in student.lower() and "distributed" not in student.lower()
