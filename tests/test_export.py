@@ -43,7 +43,7 @@ def read(path):
 @pytest.fixture
 def two_assignments(tmp_path):
     ps1 = grades_csv(tmp_path / "ps1.csv", "ps1", {"s1": (1, 2), "s3": (0.5, 0)},
-                     extra=["loose/anon.ipynb"])
+                     extra=["loose/anon.ipynb", "submitted/s9/ps1/ps1.ipynb"])
     ps2 = grades_csv(tmp_path / "ps2.csv", "ps2", {"s1": (1, 1), "s2": (1, 0.25), "s3": (0, 0)})
     return ps1, ps2
 
@@ -60,8 +60,10 @@ def test_canvas_export(tmp_path, two_assignments, capsys):
     assert body["s1"] == ["Ann Ames", "", "s1", "ann@uni.edu", "NN-101", "3", "2"]
     assert body["s2"] == ["Bo, Jr.", "", "s2", "", "NN-101", "0", "1.25"]   # no ps1 submission: 0
     assert body["s3"][5:] == ["0.5", "0"]
-    assert len(rows) == 2 + 3                       # the row without a student id is left out
-    assert "'loose/anon.ipynb' has no student id (left out)" in capsys.readouterr().err
+    assert len(rows) == 2 + 3          # the rows without a student id or not on the roster: out
+    err = capsys.readouterr().err
+    assert "'loose/anon.ipynb' has no student id (left out)" in err
+    assert "student 's9' is not on the roster it was graded with (left out)" in err
 
 
 def test_moodle_export_by_email_and_by_id_number(tmp_path, two_assignments, capsys):

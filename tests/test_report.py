@@ -154,3 +154,13 @@ def test_report_without_the_cases_file_shows_scores_only(tmp_path, capsys):
     assert main(["report", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "r2")]) == 2
     assert "cannot be read" in capsys.readouterr().err
     assert math.isfinite(analyse(list(EXERCISES), [], {})["max_total"])
+
+
+def test_summary_of_a_class_without_failures(tmp_path):
+    out = synthetic_class(tmp_path, n=3, seed=4)
+    records, _ = read_cases(cases_path(out))
+    cases_path(out).write_text("")
+    append_cases(cases_path(out), [dict(r, cases=[dict(c, passed=True) for c in r["cases"]])
+                                   for r in records.values()])
+    _, summary = write_report(out, tmp_path / "r")
+    assert summary.read_text().endswith("Most often failed:\n- no case failed\n")

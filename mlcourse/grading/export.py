@@ -16,14 +16,15 @@ grading time).
   item (whose maximum grade should be the assignment's `max_total`).
 
 A row without the key the LMS needs (no student id, or no email for Moodle keyed by email)
-cannot be imported: it is left out and named on stderr.
+cannot be imported, nor one flagged as not on the roster the CSV was graded with: it is left
+out and named on stderr.
 """
 import argparse
 import csv
 import sys
 from pathlib import Path
 
-from mlcourse.grading.roster import nbgrader_parts
+from mlcourse.grading.roster import NOT_ON_ROSTER, nbgrader_parts
 
 NON_EXERCISE = ("submission", "student_id", "name", "email", "total", "max_total", "percent",
                 "notes", "signature")
@@ -87,6 +88,10 @@ def collect(paths):
             if not sid:
                 problems.append(f"{path}, line {line}: {row['submission']!r} has no student id "
                                 "(left out)")
+                continue
+            if "email" in row and NOT_ON_ROSTER in row.get("notes", ""):
+                problems.append(f"{path}, line {line}: student {sid!r} is not on the roster it "
+                                "was graded with (left out)")
                 continue
             if sid in seen:
                 raise ExportError(f"{path}, line {line}: student {sid!r} has another row on "

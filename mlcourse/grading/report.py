@@ -341,10 +341,9 @@ def render_summary(title, stats, notes):
     table = exercise_table(stats)
     lines += ["| " + " | ".join(table[0]) + " |", "|" + "---|" * len(table[0])]
     lines += ["| " + " | ".join(r) + " |" for r in table[1:]]
-    lines += ["", "Most often failed:"]
-    for ex_id, ex in stats["exercises"].items():
-        for name, count, _ in ex["failing"][:2]:
-            lines.append(f"- {ex_id}: \"{name}\" ({count} submission(s))")
+    failing = [f"- {ex_id}: \"{name}\" ({count} submission(s))"
+               for ex_id, ex in stats["exercises"].items() for name, count, _ in ex["failing"][:2]]
+    lines += ["", "Most often failed:", *(failing or ["- no case failed"])]
     return "\n".join(lines) + "\n"
 
 
