@@ -86,9 +86,12 @@ def test_the_hub_environment_runs_the_course_jupyterlab_and_stays_out_of_the_cou
 
 # -- set-up ------------------------------------------------------------------------------
 def skip_without_tools():
-    if shutil.which("npm") is None:
+    if shutil.which("npm") is None or shutil.which("node") is None:
         pytest.skip("npm not installed: the hub needs configurable-http-proxy from npm "
-                    "(apt-get install -y npm, or Node.js from nodejs.org)")
+                    "(apt-get install -y npm, or Node.js 20 or later from nodejs.org)")
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+    if int(re.match(r"v?(\d+)", node or "v0")[1]) < 20:
+        pytest.skip(f"Node.js {node} is too old: configurable-http-proxy 5.3 needs Node.js 20 or later")
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not installed ({CHROMIUM} missing): apt-get install -y chromium")
     if shutil.which("git") is None:
@@ -228,6 +231,19 @@ class Hub:
         while self.api("GET", f"/hub/api/users/{user}")["servers"]:
             assert time.monotonic() < deadline, f"{user}'s server did not stop"
             time.sleep(0.25)
+
+    def restart_server(self, user, timeout=90):
+        """Stop `user`'s server and start it again (what the hub's control panel does)."""
+        self.stop_server(user)
+        try:
+            self.api("POST", f"/hub/api/users/{user}/server", timeout=timeout)
+        except urllib.error.HTTPError as error:
+            assert error.code == 202, error
+        deadline = time.monotonic() + timeout
+        while not self.api("GET", f"/hub/api/users/{user}")["servers"].get("", {}).get("ready"):
+            assert time.monotonic() < deadline, f"{user}'s server did not start again"
+            time.sleep(0.25)
+        self.remember()
 
     def stop(self):
         """SIGTERM the hub (it stops the servers and the proxy), then kill what is left."""
@@ -413,7 +429,8 @@ def classroom(hub, browser):
         timings[user] = {"login_s": round(t_login - t0, 2), "spawn_s": round(t_spawn - t_login, 2),
                          "open_exercise_s": round(t_open - t_spawn, 2),
                          "run_check_s": round(t_check - t_open, 2),
-                         "memory_mb": hub.memory_mb(user)}
+                         "memory_mb": hub.memory_mb(user),
+                         "check": result["text"].strip().splitlines()[0] if result["text"].strip() else ""}
         students[user] = (context, page, result)
     (ARTIFACTS / "timings.json").write_text(json.dumps(timings, indent=1) + "\n")
     print("\nhub timings (s):", json.dumps(timings))
@@ -490,6 +507,9 @@ def test_an_nbgitpuller_link_brings_a_course_update_and_keeps_the_students_edits
     edit = ANSWERS["alice"][0].replace("alice's answer", "alice edited the original")
     alice.evaluate(JS_EDIT_AND_SAVE, {"exercise": "perceptron_predict", "answer": edit})
     assert "alice edited the original" in code_sources(original)
+    # ... keeps notes of her own in NEWS.md (the next commit adds a NEWS.md) and deletes a lecture
+    (clone / "NEWS.md").write_text("alice's own notes\n")
+    (clone / "lectures" / "02_lda_logistic.ipynb").unlink()
     mine = {p: sha(p) for p in (clone / "my-work").rglob("*.ipynb")}
     bob_head = git("rev-parse", "HEAD", cwd=hub.homes / "bob" / "mlcourse")
     # the instructor's next commit: a new title (a line alice did not touch), a new hint on
@@ -516,7 +536,10 @@ def test_an_nbgitpuller_link_brings_a_course_update_and_keeps_the_students_edits
     hub.remember()
     git("merge-base", "--is-ancestor", git("rev-parse", "HEAD", cwd=instructor).strip(), "HEAD",
         cwd=clone)                                            # the new commit is in her history
-    assert (clone / "NEWS.md").exists(), "the new file did not arrive"
+    assert (clone / "NEWS.md").read_text().startswith("# Course news"), "the new file did not arrive"
+    aside = list(clone.glob("NEWS__*.md"))                  # nbgitpuller renames hers aside
+    assert len(aside) == 1 and aside[0].read_text() == "alice's own notes\n", aside
+    assert (clone / "lectures" / "02_lda_logistic.ipynb").exists(), "a deleted file is not restored"
     merged = original.read_text()
     json.loads(merged)                                        # still a notebook
     assert title + " (updated)" in merged, "the course's new title was not merged in"
@@ -526,10 +549,7 @@ def test_an_nbgitpuller_link_brings_a_course_update_and_keeps_the_students_edits
     assert git("rev-parse", "HEAD", cwd=hub.homes / "bob" / "mlcourse") == bob_head, "bob's clone moved"
     # at her server's next start the workspace sees the new exercises/01: her my-work copy
     # (which she changed) is kept, the new version is saved beside it
-    hub.stop_server("alice")
-    alice.goto(f"{hub.url}/hub/spawn/alice")
-    alice.wait_for_url(re.compile(r"/user/alice/lab"), timeout=90 * MS)
-    hub.remember()
+    hub.restart_server("alice")
     copy = clone / "my-work" / "exercises" / "01_perceptron.ipynb"
     assert sha(copy) == mine[copy] and "alice's answer" in code_sources(copy)
     updated = copy.with_name("01_perceptron.updated.ipynb")
