@@ -122,3 +122,10 @@ def test_gradebook_rows_are_signed_with_the_graders_sign(tmp_path):
     out[0]["percent"] = "100"                                 # negative control: an edit
     grader.write_rows(out_csv, cols, out)
     assert grader.read_rows(out_csv, cols, key) == ({}, 1)
+
+
+def test_no_submission_rows_of_an_empty_shard_get_the_given_maximum():
+    roster = {"s1": Student("s1", "Ann", "a@x.org")}
+    assert gradebook([], IDS, roster)[0]["max_total"] == ""
+    [only] = gradebook([], IDS, roster, max_total="2")
+    assert (only["max_total"], only["percent"], only["notes"]) == ("2", "0", NO_SUBMISSION)

@@ -123,7 +123,7 @@ def _notes_without_flag(notes):
             if n and not n.startswith((NOT_ON_ROSTER, "one of "))]
 
 
-def gradebook(rows, exercise_ids, roster=None, sign=None):
+def gradebook(rows, exercise_ids, roster=None, sign=None, max_total=None):
     """The rows of the gradebook CSV from the grader's rows (dicts with `submission`, one key
     per exercise, `total`, `max_total`, `notes`), in their order, then one "no submission" row
     per roster student without a submission (in the roster's order).
@@ -133,13 +133,15 @@ def gradebook(rows, exercise_ids, roster=None, sign=None):
     it (or has no student id), "one of N submissions of this student" when a student has more
     than one. Rows with an empty `submission` (the "no submission" rows of an earlier run) are
     made again from the roster. Idempotent: gradebook(gradebook(rows)) == gradebook(rows).
-    sign(row) -> str, if given, fills the `signature` column (computed last)."""
+    sign(row) -> str, if given, fills the `signature` column (computed last). max_total: the
+    assignment's maximum for the "no submission" rows (default: that of the graded rows)."""
     rows = [dict(r) for r in rows if r.get("submission")]
     count = {}
     for row in rows:
         row["student_id"] = student_of(row["submission"]) or ""
         count[row["student_id"]] = count.get(row["student_id"], 0) + 1
-    max_total = next((r["max_total"] for r in rows if r.get("max_total")), "")
+    if max_total is None:
+        max_total = next((r["max_total"] for r in rows if r.get("max_total")), "")
     for row in rows:
         sid, notes = row["student_id"], _notes_without_flag(row.get("notes"))
         if roster is not None:
