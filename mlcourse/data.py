@@ -23,10 +23,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from mlcourse.validation import as_rng, as_scalar, as_vector
+from mlcourse.validation import as_count, as_labels, as_nonnegative, as_rng, as_scalar, as_vector
 
 __all__ = ["make_blobs", "make_xor", "make_circles", "make_moons", "make_spirals",
-           "make_gaussian_classes", "make_regression_1d", "Digits", "load_digits",
+           "make_gaussian_classes", "make_regression_1d", "flip_labels", "noisy_moons", "Digits", "load_digits",
            "DataUnavailableError", "MNIST_SHA256", "SOURCES", "NetworkSize", "NETWORK_SIZES",
            "NETWORK_DOUBLING_YEARS", "ANIMAL_SIZES"]
 
@@ -43,16 +43,10 @@ def _rng(seed, rng):
 
 
 def _count(n, name="n", minimum=2):
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}; got {n!r}")
-    return int(n)
+    return as_count(n, name, minimum)
 
 
-def _nonneg(x, name):
-    x = as_scalar(x, name)
-    if x < 0:
-        raise ValueError(f"{name} must be >= 0; got {x}")
-    return x
+_nonneg = as_nonnegative
 
 
 def _balanced_labels(n, rng):
@@ -161,6 +155,33 @@ def make_spirals(n=200, noise=0.1, turns=1.5, seed=0, rng=None):
     angle = 2 * np.pi * turns * t + np.pi * y
     X = t[:, None] * np.column_stack([np.cos(angle), np.sin(angle)])
     return X + rng.normal(0.0, noise, (n, 2)), y
+
+
+def flip_labels(y, fraction, rng):
+    """Label noise: a copy of the 0/1 labels y with round(fraction·n) of them, chosen at
+    random, flipped. y: (n,) labels in {0, 1}; fraction in [0, 1]; rng: Generator.
+    Returns: (n,) int array."""
+    y = as_labels(y, "y")
+    fraction = as_nonnegative(fraction, "fraction")
+    if fraction > 1:
+        raise ValueError(f"fraction must be in [0, 1]; got {fraction}")
+    rng = as_rng(rng)
+    flipped = y.copy()
+    idx = rng.choice(y.shape[0], size=int(round(fraction * y.shape[0])), replace=False)
+    flipped[idx] = 1 - flipped[idx]
+    return flipped
+
+
+def noisy_moons(n_train=60, n_test=2000, noise=0.2, flip=0.15, seed=0):
+    """The small noisy data set of lecture 9: two moons (make_moons) with
+    Gaussian noise `noise` and a fraction `flip` of the labels flipped, in the training and
+    the test set alike, so no classifier has a test error much below `flip`.
+    n_train, n_test >= 2; noise >= 0; flip in [0, 1]; seed: int.
+    Returns: X_train (n_train, 2), y_train (n_train,), X_test (n_test, 2), y_test (n_test,)."""
+    rng = np.random.default_rng(seed)
+    X_train, y_train = make_moons(n=n_train, noise=noise, rng=rng)
+    X_test, y_test = make_moons(n=n_test, noise=noise, rng=rng)
+    return (X_train, flip_labels(y_train, flip, rng), X_test, flip_labels(y_test, flip, rng))
 
 
 def make_gaussian_classes(n=200, mean0=(-1.0, 0.0), mean1=(1.0, 0.0), cov=((1.0, 0.0), (0.0, 1.0)),

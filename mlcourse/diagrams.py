@@ -46,10 +46,10 @@ ALT = {
         "weight, drawn as coloured lines whose thickness shows the weight's size."),
     "mlp_graph": (
         "The computational graph of the lecture 5 network y_hat = sigmoid(W2^T sigmoid(W1^T x)) "
-        "with cross-entropy and the penalty lambda(||W1||^2 + ||W2||^2). Inputs and parameters "
+        "with cross-entropy and the penalty (lambda/2)(||W1||^2 + ||W2||^2). Inputs and parameters "
         "x, W1, W2, y and lambda are boxes; operations are circles producing a1 = W1^T x, "
         "h = sigmoid(a1), a2 = W2^T h, y_hat = sigmoid(a2), the cross-entropy J, "
-        "u1 = ||W1||^2, u2 = ||W2||^2, u3 = lambda(u1 + u2) and the loss l = J + u3. The two "
+        "u1 = ||W1||^2, u2 = ||W2||^2, u3 = (lambda/2)(u1 + u2) and the loss l = J + u3. The two "
         "paths from W1 to the loss, through a1, h, a2, y_hat, J and through u1, u3, are "
         "highlighted in red: dl/dW1 is the sum of the contributions of these two paths."),
     "dropout_network": (
@@ -279,7 +279,7 @@ MLP_NODES = {
     "u1": (1.7, 0.2, r"$\|\cdot\|^2$", r"$u_1 = \|W_1\|^2$", "op", -1),
     "u2": (5.1, 0.2, r"$\|\cdot\|^2$", r"$u_2 = \|W_2\|^2$", "op", 1),
     "lam": (8.5, -0.8, r"$\lambda$", None, "var", 0),
-    "u3": (6.8, -0.8, r"$+,\times$", r"$u_3 = \lambda(u_1 + u_2)$", "op", -1),
+    "u3": (6.8, -0.8, r"$+,\times$", r"$u_3 = \frac{\lambda}{2}(u_1 + u_2)$", "op", -1),
     "loss": (10.0, 1.2, "$+$", r"$\ell = J + u_3$", "op", 1),
 }
 MLP_EDGES = (("x", "a1"), ("W1", "a1"), ("a1", "h"), ("h", "a2"), ("W2", "a2"),
@@ -330,11 +330,11 @@ def _draw_graph_node(ax, x, y, symbol, value, kind, side, r=0.4):
 @_alt("mlp_graph")
 def mlp_graph(ax=None, source="W1"):
     """The computational graph of lecture 5's worked example,
-    ŷ = σ(W₂ᵀσ(W₁ᵀx)), ℓ = cross-entropy(ŷ, y) + λ(‖W₁‖² + ‖W₂‖²), with the lecture's
+    ŷ = σ(W₂ᵀσ(W₁ᵀx)), ℓ = cross-entropy(ŷ, y) + λ/2 (‖W₁‖² + ‖W₂‖²), with the lecture's
     names a₁, h, a₂, ŷ for the forward values and u₁ = ‖W₁‖², u₂ = ‖W₂‖²,
-    u₃ = λ(u₁ + u₂) for the penalty's. The edges on the paths from `source` (default W₁)
+    u₃ = λ/2 (u₁ + u₂) for the penalty's (the course's L2 convention; Goodfellow et al. write λ). The edges on the paths from `source` (default W₁)
     to ℓ are drawn thick and red: ∂ℓ/∂W₁ is the sum of one term per path,
-    x(∂ℓ/∂a₁)ᵀ + 2λW₁.
+    x(∂ℓ/∂a₁)ᵀ + λW₁.
 
     Follows Goodfellow, Bengio & Courville (2016), fig. 6.11 (the graph of an MLP's cost
     with cross-entropy and weight decay).  Returns: the Axes.
@@ -349,7 +349,7 @@ def mlp_graph(ax=None, source="W1"):
     for node in MLP_NODES.values():
         _draw_graph_node(ax, *node)
     formula = {"W1": r"$\partial\ell/\partial W_1 = x\,(\partial\ell/\partial a_1)^\top"
-                     r" + 2\lambda W_1$  (one term per path)"}.get(source, "")
+                     r" + \lambda W_1$  (one term per path)"}.get(source, "")
     ax.text(5.0, -2.1, f"red: the paths from {MLP_NODES[source][2]} to " r"$\ell$;  " + formula,
             ha="center", fontsize=9, color=RED)
     ax.set_title("Computational graph of the 1-hidden-layer MLP with an L2 penalty (lecture 5)")

@@ -3,26 +3,20 @@
 * threshold (step) units and the hand-built 2-2-1 network that computes XOR;
 * the collapse of a stack of linear layers into one linear map;
 * small classifiers trained on 2-D toy data (the "capacity pictures" and the
-  playground demo), and the picture of their predicted probability.
+  playground demo) and their predicted probability on a grid (drawn by
+  mlcourse.plots.probability_map).
 
 The reference MLP itself (forward, backward, training) lives in mlcourse.nn.
 """
 import numpy as np
-from matplotlib.colors import LinearSegmentedColormap
 
 from mlcourse import nn
 from mlcourse.fast import MLPClassifier
 from mlcourse.validation import as_array, as_matrix
 
 __all__ = ["step", "threshold_forward", "xor_network", "compose_linear", "fit_mlp",
-           "probability_of_class_1", "probability_grid", "plot_probability", "draw_network",
-           "BLUE_ORANGE"]
+           "probability_of_class_1", "probability_grid"]
 
-#: Probability of class 1 from light tab:blue (0) through white (0.5) to light tab:orange
-#: (1): the class colours of plots.scatter_classes, pale enough for the points drawn on
-#: top to stand out; blue/orange stays distinct with colour blindness.
-BLUE_ORANGE = LinearSegmentedColormap.from_list(
-    "blue_orange", ["#79aed4", "#ffffff", "#ffb26e"])
 
 
 def step(z):
@@ -147,47 +141,3 @@ def probability_grid(X, resolution=80, pad=0.15):
     ys = np.linspace(lo[1], hi[1], int(resolution))
     xx, yy = np.meshgrid(xs, ys)
     return (lo[0], hi[0], lo[1], hi[1]), np.column_stack([xx.ravel(), yy.ravel()])
-
-
-def plot_probability(ax, params, X, y, hidden="relu", title="", resolution=80, s=14):
-    """TensorFlow-Playground-style panel: P(class 1 | x) as a blue-white-orange
-    image (white = 0.5), the 0.5 contour, and the points of each class.
-
-    ax: matplotlib Axes; params: a 2-output softmax network; X: (n, 2); y: (n,).
-    Returns: the AxesImage (for a colorbar)."""
-    extent, G = probability_grid(X, resolution)
-    P = probability_of_class_1(params, G, hidden).reshape(resolution, resolution)
-    image = ax.imshow(P, origin="lower", extent=extent, cmap=BLUE_ORANGE, vmin=0, vmax=1,
-                      aspect="auto", interpolation="bilinear")
-    if np.nanmin(P) < 0.5 < np.nanmax(P):
-        xs = np.linspace(extent[0], extent[1], resolution)
-        ys = np.linspace(extent[2], extent[3], resolution)
-        ax.contour(xs, ys, P, levels=[0.5], colors="k", linewidths=1.0)
-    for k, (marker, colour) in enumerate([("o", "tab:blue"), ("s", "tab:orange")]):
-        ax.scatter(*X[y == k].T, s=s, marker=marker, c=colour, edgecolors="k",
-                   linewidths=0.4, label=f"class {k}")
-    ax.set(title=title, xlabel="$x_1$", ylabel="$x_2$", xlim=extent[:2], ylim=extent[2:])
-    return image
-
-
-def draw_network(ax, sizes, title="A fully connected feed-forward network"):
-    """Draw an MLP with layer sizes [n_0, ..., n_L]: one column of nodes per layer
-    (inputs blue, hidden units grey, outputs orange), every node of a layer joined
-    to every node of the next.  ax: matplotlib Axes.  Returns: ax."""
-    sizes = [int(s) for s in sizes]
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise ValueError(f"sizes must hold >= 2 positive layer sizes; got {sizes!r}")
-    ys = [np.linspace(-(n - 1) / 2, (n - 1) / 2, n) for n in sizes]
-    for l in range(len(sizes) - 1):
-        for y0 in ys[l]:
-            for y1 in ys[l + 1]:
-                ax.plot([l, l + 1], [y0, y1], color="0.65", lw=0.8, zorder=1)
-    last = len(sizes) - 1
-    for l, n in enumerate(sizes):
-        colour = "tab:blue" if l == 0 else ("tab:orange" if l == last else "0.85")
-        ax.scatter(np.full(n, l), ys[l], s=380, c=colour, edgecolors="k", zorder=2)
-        name = "input" if l == 0 else ("output" if l == last else f"hidden {l}")
-        ax.text(l, -max(sizes) / 2 - 0.35, f"{name}\n({n} units)", ha="center", va="top")
-    ax.set(title=title, xlim=(-0.5, last + 0.5), ylim=(-max(sizes) / 2 - 1.4, max(sizes) / 2 + 0.5))
-    ax.axis("off")
-    return ax

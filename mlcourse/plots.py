@@ -8,15 +8,23 @@ gets its own marker, so the figures read in black and white too.
 """
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import LinearSegmentedColormap
 
+from mlcourse.mlp_examples import probability_grid, probability_of_class_1
 from mlcourse.validation import as_array, as_matrix
 
 __all__ = ["COLORS", "MARKERS", "new_figure", "scatter_classes", "decision_boundary",
            "loss_curve", "trajectory", "margin_losses", "classification_losses",
-           "network_growth"]
+           "network_growth", "probability_map", "network", "BLUE_ORANGE"]
 
 COLORS = plt.get_cmap("tab10").colors
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
+
+#: Probability of class 1 from light tab:blue (0) through white (0.5) to light tab:orange
+#: (1): the class colours of plots.scatter_classes, pale enough for the points drawn on
+#: top to stand out; blue/orange stays distinct with colour blindness.
+BLUE_ORANGE = LinearSegmentedColormap.from_list(
+    "blue_orange", ["#79aed4", "#ffffff", "#ffb26e"])
 
 
 def _axes(ax, figsize=(5, 4)):
@@ -256,3 +264,51 @@ def network_growth(fig=None):
             ax.legend(loc="upper left", fontsize=7)
     fig.suptitle("Network size over time (sourced values only)")
     return fig
+
+
+# ------------------------------------------------------------------ lecture 4: networks
+
+def probability_map(params, X, y, hidden="relu", ax=None, title="", resolution=80, s=14):
+    """TensorFlow-Playground-style panel: P(class 1 | x) as a blue-white-orange
+    image (white = 0.5), the 0.5 contour, and the points of each class.
+
+    params: a 2-output softmax network; X: (n, 2); y: (n,); ax: Axes (None: a new one).
+    Returns: the AxesImage (for a colorbar; its Axes is image.axes)."""
+    ax = _axes(ax)
+    extent, G = probability_grid(X, resolution)
+    P = probability_of_class_1(params, G, hidden).reshape(resolution, resolution)
+    image = ax.imshow(P, origin="lower", extent=extent, cmap=BLUE_ORANGE, vmin=0, vmax=1,
+                      aspect="auto", interpolation="bilinear")
+    if np.nanmin(P) < 0.5 < np.nanmax(P):
+        xs = np.linspace(extent[0], extent[1], resolution)
+        ys = np.linspace(extent[2], extent[3], resolution)
+        ax.contour(xs, ys, P, levels=[0.5], colors="k", linewidths=1.0)
+    for k, (marker, colour) in enumerate([("o", "tab:blue"), ("s", "tab:orange")]):
+        ax.scatter(*X[y == k].T, s=s, marker=marker, c=colour, edgecolors="k",
+                   linewidths=0.4, label=f"class {k}")
+    ax.set(title=title, xlabel="$x_1$", ylabel="$x_2$", xlim=extent[:2], ylim=extent[2:])
+    return image
+
+
+def network(sizes, ax=None, title="A fully connected feed-forward network"):
+    """Draw an MLP with layer sizes [n_0, ..., n_L]: one column of nodes per layer
+    (inputs blue, hidden units grey, outputs orange), every node of a layer joined
+    to every node of the next.  ax: Axes (None: a new one).  Returns: the Axes."""
+    ax = _axes(ax)
+    sizes = [int(s) for s in sizes]
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ValueError(f"sizes must hold >= 2 positive layer sizes; got {sizes!r}")
+    ys = [np.linspace(-(n - 1) / 2, (n - 1) / 2, n) for n in sizes]
+    for l in range(len(sizes) - 1):
+        for y0 in ys[l]:
+            for y1 in ys[l + 1]:
+                ax.plot([l, l + 1], [y0, y1], color="0.65", lw=0.8, zorder=1)
+    last = len(sizes) - 1
+    for l, n in enumerate(sizes):
+        colour = "tab:blue" if l == 0 else ("tab:orange" if l == last else "0.85")
+        ax.scatter(np.full(n, l), ys[l], s=380, c=colour, edgecolors="k", zorder=2)
+        name = "input" if l == 0 else ("output" if l == last else f"hidden {l}")
+        ax.text(l, -max(sizes) / 2 - 0.35, f"{name}\n({n} units)", ha="center", va="top")
+    ax.set(title=title, xlim=(-0.5, last + 0.5), ylim=(-max(sizes) / 2 - 1.4, max(sizes) / 2 + 0.5))
+    ax.axis("off")
+    return ax

@@ -21,12 +21,12 @@ engine), run on a stack of models at once; evaluation reuses mlcourse.nn (no dro
 """
 import numpy as np
 
-from mlcourse import data, nn
+from mlcourse import nn
 from mlcourse.validation import (as_array, as_count, as_labels, as_matrix, as_nonnegative,
                                  as_rng, as_scalar)
 
 __all__ = ["l2_penalty", "l2_penalty_grad", "l2_step", "dropout", "dropout_standard",
-           "train_regularized", "train_many", "noisy_moons", "error_rate", "flip_labels"]
+           "train_regularized", "train_many", "error_rate"]
 
 
 def _rate(p):
@@ -101,33 +101,6 @@ def dropout_standard(h, p, rng, train=True):
 
 
 # ------------------------------------------------------------------ a small trainer
-
-def flip_labels(y, fraction, rng):
-    """Label noise: a copy of the 0/1 labels y with round(fraction·n) of them, chosen at
-    random, flipped. y: (n,) labels in {0, 1}; fraction in [0, 1]; rng: Generator.
-    Returns: (n,) int array."""
-    y = as_labels(y, "y")
-    fraction = as_nonnegative(fraction, "fraction")
-    if fraction > 1:
-        raise ValueError(f"fraction must be in [0, 1]; got {fraction}")
-    rng = as_rng(rng)
-    flipped = y.copy()
-    idx = rng.choice(y.shape[0], size=int(round(fraction * y.shape[0])), replace=False)
-    flipped[idx] = 1 - flipped[idx]
-    return flipped
-
-
-def noisy_moons(n_train=60, n_test=2000, noise=0.2, flip=0.15, seed=0):
-    """The small noisy data set of lecture 9: two moons (mlcourse.data.make_moons) with
-    Gaussian noise `noise` and a fraction `flip` of the labels flipped, in the training and
-    the test set alike, so no classifier has a test error much below `flip`.
-    n_train, n_test >= 2; noise >= 0; flip in [0, 1]; seed: int.
-    Returns: X_train (n_train, 2), y_train (n_train,), X_test (n_test, 2), y_test (n_test,)."""
-    rng = np.random.default_rng(seed)
-    X_train, y_train = data.make_moons(n=n_train, noise=noise, rng=rng)
-    X_test, y_test = data.make_moons(n=n_test, noise=noise, rng=rng)
-    return (X_train, flip_labels(y_train, flip, rng), X_test, flip_labels(y_test, flip, rng))
-
 
 def error_rate(params, X, y):
     """Fraction of misclassified rows for a ReLU MLP with a softmax output (no dropout).

@@ -3,6 +3,7 @@ import re
 
 import pytest
 
+from mlcourse import data
 from mlcourse import regularization as reg
 from mlcourse.demos.l09_regularization import DEMOS, RegularizationDemo
 
@@ -33,7 +34,7 @@ def test_sliders_change_readout_and_image(demo):
 
 
 def test_readout_matches_a_model_trained_the_same_way(demo):
-    X, y, X_test, y_test = reg.noisy_moons(seed=0)
+    X, y, X_test, y_test = data.noisy_moons(seed=0)
     models = reg.train_many(X, y, (64, 64), lam=[0.0, 0.0, 0.03, 0.03], p_drop=[0.0, 0.5, 0.0, 0.5],
                             epochs=60, lr=0.2, batch_size=10, seed=0)
     demo.controls["lam"].value = 0.03

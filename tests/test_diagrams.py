@@ -55,7 +55,7 @@ CASES = {
     "mlp_graph": (lambda f: diagrams.mlp_graph(ax=f.subplots()),
                   ["$W_1$", "$W_2$", r"$a_1 = W_1^\top x$", r"$h = \sigma(a_1)$",
                    r"$a_2 = W_2^\top h$", r"$\hat y = \sigma(a_2)$", r"$u_1 = \|W_1\|^2$",
-                   r"$u_2 = \|W_2\|^2$", r"$u_3 = \lambda(u_1 + u_2)$", r"$\ell = J + u_3$"]),
+                   r"$u_2 = \|W_2\|^2$", r"$u_3 = \frac{\lambda}{2}(u_1 + u_2)$", r"$\ell = J + u_3$"]),
     "dropout_network": (lambda f: diagrams.dropout_network(fig=f),
                         ["input", "hidden 1", "hidden 2", "output", "after dropout"]),
     "lenet": (lambda f: diagrams.lenet(ax=f.subplots()),

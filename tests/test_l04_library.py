@@ -7,10 +7,10 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from mlcourse import data, nn  # noqa: E402
-from mlcourse.mlp_examples import (BLUE_ORANGE, compose_linear, draw_network, fit_mlp,  # noqa: E402
-                                   plot_probability, probability_grid,
+from mlcourse.mlp_examples import (compose_linear, fit_mlp, probability_grid,  # noqa: E402
                                    probability_of_class_1, step, threshold_forward,
                                    xor_network)
+from mlcourse.plots import BLUE_ORANGE, network, probability_map  # noqa: E402
 
 
 def test_step_is_one_at_zero_and_keeps_the_shape():
@@ -137,7 +137,7 @@ def test_plot_probability_draws_the_probability_image():
     X, y = data.make_circles(40, seed=0)
     params = nn.init_params([2, 4, 2], np.random.default_rng(0))
     fig, ax = plt.subplots()
-    image = plot_probability(ax, params, X, y, "relu", title="t", resolution=20)
+    image = probability_map(params, X, y, "relu", ax=ax, title="t", resolution=20)
     np.testing.assert_allclose(np.asarray(image.get_array()).ravel(),
                                probability_of_class_1(params, probability_grid(X, 20)[1]))
     assert ax.get_title() == "t" and len(ax.collections) >= 2
@@ -146,11 +146,11 @@ def test_plot_probability_draws_the_probability_image():
 
 def test_draw_network_draws_every_node_and_edge():
     fig, ax = plt.subplots()
-    draw_network(ax, [2, 3, 1])
+    network([2, 3, 1], ax=ax)
     assert len(ax.collections) == 3                     # one scatter per layer
     assert len(ax.lines) == 2 * 3 + 3 * 1               # every edge
     with pytest.raises(ValueError, match="sizes must hold"):
-        draw_network(ax, [3])
+        network([3], ax=ax)
     plt.close(fig)
 
 

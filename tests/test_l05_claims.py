@@ -71,19 +71,19 @@ def test_claim_5_2_engine_matches_the_hand_written_backward_pass(sizes):
 
 
 def test_claim_5_2_engine_matches_the_worked_example_by_hand():
-    x, y, lam = np.array([1.0, -2.0, 0.5]), 1.0, 0.01
+    x, y, lam = np.array([1.0, -2.0, 0.5]), 1.0, 0.02      # penalty lam/2 ||W||^2
     W1 = np.array([[0.2, -0.4], [0.1, 0.3], [-0.5, 0.2]])
     W2 = np.array([[0.7], [-1.2]])
     h = activations.sigmoid(W1.T @ x)                      # by hand (lecture, section 6)
     y_hat = activations.sigmoid(W2.T @ h)
     d_a1 = h * (1 - h) * (W2 @ (y_hat - y))
-    d_W2 = np.outer(h, y_hat - y) + 2 * lam * W2
-    d_W1 = np.outer(x, d_a1) + 2 * lam * W1
+    d_W2 = np.outer(h, y_hat - y) + lam * W2
+    d_W1 = np.outer(x, d_a1) + lam * W1
     W1_v, W2_v = autodiff.values(W1), autodiff.values(W2)
     h_v = [(x @ W1_v[:, j]).sigmoid() for j in range(2)]
     y_hat_v = (h_v[0] * W2_v[0, 0] + h_v[1] * W2_v[1, 0]).sigmoid()
     penalty = sum(w ** 2 for w in W1_v.ravel()) + sum(w ** 2 for w in W2_v.ravel())
-    loss = -(y_hat_v.log() * y + (1 - y_hat_v).log() * (1 - y)) + penalty * lam
+    loss = -(y_hat_v.log() * y + (1 - y_hat_v).log() * (1 - y)) + penalty * (lam / 2)
     loss.backward()
     np.testing.assert_allclose(autodiff.grad_of(W1_v), d_W1, atol=1e-15)
     np.testing.assert_allclose(autodiff.grad_of(W2_v), d_W2, atol=1e-15)

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from mlcourse import nn
+from mlcourse import data, nn
 from mlcourse import regularization as reg
 
 
@@ -92,7 +92,7 @@ def test_weight_scaling_is_exact_for_the_pre_activation_of_the_ensemble():
 # ---------------------------------------------------------------- claim 9.3
 
 def test_claim_9_3_l2_and_dropout_shrink_the_generalization_gap():
-    sets = [reg.noisy_moons(seed=s) for s in range(8)]
+    sets = [data.noisy_moons(seed=s) for s in range(8)]
     configs = [(0.0, 0.0), (0.01, 0.0), (0.0, 0.5)]
     X = np.stack([s[0] for s in sets] * 3)
     y = np.stack([s[1] for s in sets] * 3)

@@ -3,7 +3,7 @@ input validation (errors name the argument)."""
 import numpy as np
 import pytest
 
-from mlcourse import nn, uat
+from mlcourse import data, nn, uat
 from mlcourse import regularization as reg
 
 
@@ -152,12 +152,12 @@ def test_dropout_conventions_and_purity():
 
 def test_flip_labels_flips_exactly_the_fraction():
     y = np.array([0, 1] * 50)
-    flipped = reg.flip_labels(y, 0.2, np.random.default_rng(0))
+    flipped = data.flip_labels(y, 0.2, np.random.default_rng(0))
     assert np.sum(flipped != y) == 20 and np.array_equal(y, [0, 1] * 50)
 
 
 def test_train_regularized_is_train_many_with_one_model():
-    X, y, _, _ = reg.noisy_moons(n_train=30, seed=1)
+    X, y, _, _ = data.noisy_moons(n_train=30, seed=1)
     one = reg.train_regularized(X, y, (8,), lam=0.01, p_drop=0.2, epochs=5, seed=3)
     many = reg.train_many(X[None], y[None], (8,), lam=0.01, p_drop=0.2, epochs=5, seed=3)[0]
     for (W1, b1), (W2, b2) in zip(one, many):
@@ -166,7 +166,7 @@ def test_train_regularized_is_train_many_with_one_model():
 
 def test_train_many_step_matches_a_plain_gradient_step():
     """One full-batch step without dropout equals l2_step on nn.backward's gradients."""
-    X, y, _, _ = reg.noisy_moons(n_train=20, seed=2)
+    X, y, _, _ = data.noisy_moons(n_train=20, seed=2)
     lr, lam = 0.3, 0.05
     trained = reg.train_many(X, y, (6,), lam=lam, epochs=1, lr=lr, batch_size=20, seed=5)[0]
     rng = np.random.default_rng(5)
@@ -180,7 +180,7 @@ def test_train_many_step_matches_a_plain_gradient_step():
 
 
 def test_noisy_moons_shapes():
-    X, y, X_test, y_test = reg.noisy_moons(n_train=10, n_test=20, seed=0)
+    X, y, X_test, y_test = data.noisy_moons(n_train=10, n_test=20, seed=0)
     assert X.shape == (10, 2) and y.shape == (10,) and X_test.shape == (20, 2)
     assert set(np.unique(y_test)) <= {0, 1}
 

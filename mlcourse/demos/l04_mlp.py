@@ -12,7 +12,8 @@ from matplotlib.ticker import FormatStrFormatter
 
 from mlcourse import data, fast, nn
 from mlcourse.demos.base import FigureDemo
-from mlcourse.mlp_examples import BLUE_ORANGE, probability_grid, probability_of_class_1
+from mlcourse.mlp_examples import probability_grid, probability_of_class_1
+from mlcourse.plots import BLUE_ORANGE
 from mlcourse.validation import as_labels, as_matrix
 
 LEARNING_RATES = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)   # the Playground's menu

@@ -2,7 +2,7 @@
 import ipywidgets as widgets
 import numpy as np
 
-from mlcourse import nn
+from mlcourse import data, nn
 from mlcourse import regularization as reg
 from mlcourse.demos.base import FigureDemo
 
@@ -12,7 +12,7 @@ DROP_RATES = (0.0, 0.1, 0.25, 0.5)
 
 class RegularizationDemo(FigureDemo):
     """Sliders over the weight decay λ and the dropout rate p of a 2-64-64-2 ReLU net
-    trained on `mlcourse.regularization.noisy_moons`. Every (λ, p) of the grid is trained
+    trained on `mlcourse.data.noisy_moons`. Every (λ, p) of the grid is trained
     once in __init__ (all the models at once with mlcourse.regularization.train_many); a
     change of slider only redraws. Left: the predicted probability of class 1 and the training points; right:
     the generalization gap (test error - training error) over the whole grid.
@@ -21,7 +21,7 @@ class RegularizationDemo(FigureDemo):
     def __init__(self, lambdas=LAMBDAS, drop_rates=DROP_RATES, hidden_sizes=(64, 64),
                  epochs=300, lr=0.2, seed=0, resolution=80):
         self.lambdas, self.drop_rates = tuple(lambdas), tuple(drop_rates)
-        X, y, X_test, y_test = reg.noisy_moons(seed=seed)
+        X, y, X_test, y_test = data.noisy_moons(seed=seed)
         grid_lam, grid_p = np.meshgrid(self.lambdas, self.drop_rates, indexing="ij")
         models = reg.train_many(X, y, hidden_sizes, lam=grid_lam.ravel(), p_drop=grid_p.ravel(),
                                 epochs=epochs, lr=lr, batch_size=10, seed=seed)
