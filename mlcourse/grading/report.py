@@ -35,7 +35,6 @@ from pathlib import Path
 from mlcourse.grading.export import ExportError, read_gradebook
 
 CASES_SUFFIX = ".cases.jsonl"
-STATUSES = ("graded", "missing", "absent")
 MAX_MESSAGE = 600          # characters of a case message kept in a record
 # Okabe & Ito (2008), "Color universal design": distinguishable with every colour-vision type.
 OKABE_ITO = {"blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "vermillion": "#D55E00",
