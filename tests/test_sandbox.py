@@ -221,8 +221,9 @@ def test_without_sandbox_the_attacks_succeed(unsandboxed):
     assert "WROTE grades.csv pwned.txt bystander.ipynb" in rows["vandal"]["notes"]
     assert "pwned.txt" in unsandboxed["out_files"]
     assert unsandboxed["victims_changed"] == ["bystander"]
-    # a blank notebook forged the worker's messages: 4 of 5 points (the fifth it left alone)
-    assert float(rows["forger"]["total"]) == 4.0, rows["forger"]["notes"]
+    # the forger's stream needs the check modules, which the runner's view does not have,
+    # and the grader judges every value itself: nothing forged, even without the sandbox
+    assert float(rows["forger"]["total"]) == 0.0, rows["forger"]["notes"]
     assert unsandboxed["connections"] == 1
     assert unsandboxed["evidence"] and b"forged" in unsandboxed["csv_later"]
     assert unsandboxed["daemons"]           # outlived the grader (the test then stopped it)
@@ -250,13 +251,13 @@ def test_sandbox_view(tmp_path):
         "import os, socket, mlcourse\n"
         "caps = [l for l in open('/proc/self/status') if l.startswith('CapEff')][0].split()[1]\n"
         f"hidden = [p for p in ({str(REPO / 'solutions')!r}, {str(REPO / 'tests')!r}, "
-        f"{str(tmp_path)!r}, {str(Path.home() / '.bashrc')!r}, '/etc/passwd') "
-        "if os.path.exists(p)]\n"
+        f"{str(tmp_path)!r}, {str(Path.home() / '.bashrc')!r}, '/etc/passwd', "
+        f"{str(REPO / 'mlcourse' / 'perceptron.py')!r}) if os.path.exists(p)]\n"
         "print(caps, socket.gethostname(), sorted(os.listdir('/proc'))[-1] != 'self' and "
         "len([p for p in os.listdir('/proc') if p.isdigit()]), hidden, "
         "os.access(mlcourse.__file__, os.W_OK), mlcourse.__file__)\n")
-    command = sandbox.bwrap_command(Path(grader.mlcourse.__file__).parent, env) + \
-        [sys.executable, "-c", probe]
+    view = sandbox.build_view(tmp_path / "view")
+    command = sandbox.bwrap_command(view, env) + [sys.executable, "-c", probe]
     out = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     caps, host, nprocs, hidden, writable, where = out.stdout.split(" ", 5)
@@ -264,6 +265,9 @@ def test_sandbox_view(tmp_path):
     assert int(nprocs) <= 2                 # its own PID namespace: bwrap's init and python
     assert hidden == "[]" and writable == "False"
     assert where.strip() == f"{sandbox.PACKAGE_MOUNT}/mlcourse/__init__.py"
+    listing = sorted(str(p.relative_to(view)) for p in view.rglob("*.py"))
+    assert listing == ["__init__.py", "autodiff.py", "data.py", "grading/__init__.py",
+                       "grading/runner.py", "validation.py"]
 
 
 def test_refuses_an_environment_that_would_show_forbidden_folders():

@@ -53,6 +53,7 @@ class Case:
     judge     judge(got, case) -> None when correct, else a message (non-unique answers)
     probe     probe(obj, *args, **kwargs) -> plain data; default obj(*args, **kwargs)
     hint      what to look at when this case fails
+    banned    functions the answer must not use, as "np.tanh" (checked in the source)
     """
     name: str
     args: tuple = ()
@@ -64,6 +65,8 @@ class Case:
     rtol: float = 1e-6
     atol: float = 1e-9
     check_inputs_unchanged: bool = True
+    banned: tuple = ()     # e.g. ("np.tanh",): the batch grader fails the case if the student's
+    #                        code names it (a static check; the probe may switch it off too)
 
 
 @dataclass
@@ -95,7 +98,7 @@ def question(id, lecture, text, judge, hint="", points=1.0):
     """Register a conceptual question: the student assigns the answer to the variable `id`
     (None until answered); one case, judged by `judge` (e.g. `choice_judge("b")`)."""
     def make(rng):
-        return [Case(text, probe=lambda obj: answer(obj), judge=judge, hint=hint)]
+        return [Case(text, probe=answer, judge=judge, hint=hint)]
     exercise(id, lecture, id, points)(make)
 
 
@@ -210,6 +213,26 @@ def _binds(source, name):
     return False
 
 
+def banned_uses(source, banned):
+    """The entries of `banned` (like "np.tanh") that a cell's source names: the attribute
+    (np.tanh, x.tanh), an import of it (from numpy import tanh) or its name as a string
+    (getattr(np, "tanh")). A static check: the batch grader applies it to the student's code."""
+    try:
+        tree = ast.parse(source or "")
+    except (SyntaxError, ValueError):
+        return []
+    found = []
+    for entry in banned:
+        attr = entry.rsplit(".", 1)[-1]
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and node.attr == attr
+                    or isinstance(node, ast.ImportFrom) and any(a.name == attr for a in node.names)
+                    or isinstance(node, ast.Constant) and node.value == attr):
+                found.append(entry)
+                break
+    return found
+
+
 def cell_source(obj, name, history=()):
     """The source of the notebook cell that defined `obj` ('' when unknown).
 
@@ -246,7 +269,9 @@ def make_cases(ex):
 
 @dataclass
 class Outcome:
-    """What happened when one case ran: kind is 'ok', 'error', 'timeout' or 'missing'."""
+    """What happened when one case ran: kind is 'ok', 'error', 'timeout', 'missing' or
+    'banned' (the batch grader found a banned function in the student's code) or 'notrun'
+    (the batch grader stopped the function on an earlier case)."""
     kind: str
     value: object = None
     error: str = ""
@@ -569,6 +594,11 @@ def judge_case(case, outcome):
         return CaseResult(case.name, False, f"stopped: {outcome.error} (an endless loop?)", case.hint)
     if outcome.kind == "error":
         return CaseResult(case.name, False, f"raised {outcome.error}", case.hint)
+    if outcome.kind == "notrun":
+        return CaseResult(case.name, False, f"not run: {outcome.error}", case.hint)
+    if outcome.kind == "banned":
+        return CaseResult(case.name, False, f"your code uses {outcome.error}, which is off "
+                                            "limits in this case", case.hint)
     if outcome.changed_inputs:
         names = ", ".join(outcome.changed_inputs)
         return CaseResult(case.name, False,      # the message is the hint

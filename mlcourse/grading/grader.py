@@ -22,13 +22,15 @@ import argparse
 import collections
 import concurrent.futures
 import csv
-import dataclasses
 import functools
 import glob
 import hashlib
 import hmac
+import html
 import json
 import os
+import pickle
+import re
 import secrets
 import select
 import shutil
@@ -39,13 +41,15 @@ import tempfile
 import time
 from pathlib import Path
 
-import mlcourse
-from mlcourse.grading import framework, sandbox
-from mlcourse.grading.worker import (REPO, Limits, Unreadable, assess, lecture_of, locate,
-                                     missing_note, read_submission, setup_sources,
-                                     student_cells, summarize)
+from mlcourse.grading import framework, sandbox, shipping
+from mlcourse.grading.worker import (REPO, ExerciseRun, Limits, Unreadable, assess, imports_course,
+                                     lecture_of, locate, grading_point, missing_note, own_sources,
+                                     read_submission, replay_cells, setup_sources, student_cells,
+                                     summarize)
 
-STARTUP_GRACE = 30.0   # seconds a worker may take beyond --submission-timeout to start and finish
+STARTUP_GRACE = 30.0   # seconds a runner may take to start (import IPython, NumPy)
+MAX_RUNNERS = 50       # runners started for one submission at most
+EXTRA_PROCESSES = 200  # processes a submission may add to those of the grader's user
 MAX_STREAM_BYTES = 128 * 2**20   # what one worker may send in all (more: it is flooding)
 MAX_FRAME_BYTES = 32 * 2**20     # one message
 STDERR_KEPT = 4000               # bytes of a worker's stderr kept for the notes
@@ -223,25 +227,27 @@ SANDBOX_ENV_KEYS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"
 
 
 class Runner:
-    """Starts workers: inside bubblewrap (the default), or bare with --no-sandbox."""
+    """Starts runners: inside bubblewrap (the default), or bare with --no-sandbox; both see
+    only the student view of the course (sandbox.build_view), built in `scratch`."""
 
     def __init__(self, sandboxed, scratch, forbidden=()):
         self.sandboxed, self.scratch = sandboxed, scratch
-        package = Path(mlcourse.__file__).resolve().parent
+        self.view = sandbox.build_view(Path(scratch) / "view")
         if sandboxed:
             env = sandbox.sandbox_env({k: worker_env()[k] for k in SANDBOX_ENV_KEYS})
-            sandbox.check_sandbox(package, env, forbidden)
-            self.prefix = sandbox.bwrap_command(package, env, forbidden)
+            sandbox.check_sandbox(self.view, env, forbidden)
+            self.prefix = sandbox.bwrap_command(self.view, env, forbidden)
 
     def start(self):
-        """A started worker process (stdin, stdout and stderr are pipes)."""
-        command = [sys.executable, "-m", "mlcourse.grading.worker"]
+        """A started runner process (stdin, stdout and stderr are pipes)."""
+        command = [sys.executable, "-m", "mlcourse.grading.runner"]
         if self.sandboxed:
             command, env, cwd = self.prefix + command, {"PATH": "/usr/bin:/bin"}, "/"
         else:
             cwd = tempfile.mkdtemp(dir=self.scratch)
             env = dict(worker_env(), IPYTHONDIR=os.path.join(cwd, "ipython"),
-                       MPLCONFIGDIR=os.path.join(cwd, "mpl"))
+                       MPLCONFIGDIR=os.path.join(cwd, "mpl"),
+                       PYTHONPATH=str(self.view.parent))
         return subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 start_new_session=True)
@@ -255,20 +261,26 @@ def _kill_group(pgid):
 
 
 def _describe_exit(code):
-    """'signal 9' or 'exit code 1' (bwrap exits with 128 + the signal that killed the worker)."""
+    """'signal 9, SIGKILL' or 'exit code 1' (bwrap exits with 128 + the signal that killed
+    the runner)."""
     if code < 0 or code > 128:
-        return f"signal {-code if code < 0 else code - 128}"
+        number = -code if code < 0 else code - 128
+        try:
+            return f"signal {number}, {signal.Signals(number).name}"
+        except ValueError:
+            return f"signal {number}"
     return f"exit code {code}"
 
 
-def converse(proc, job, deadline, on_message):
-    """Send `job` to a worker, hand each of its messages to `on_message`, then kill it.
+def converse(proc, job, deadline_of, on_message):
+    """Send `job` to a runner, hand each of its messages to `on_message`, then kill it.
 
-    on_message(message) returns True when the worker is done and raises
-    ValueError for a message it refuses. Returns a problem ('' if the worker
+    deadline_of() is the time (time.monotonic) by which the next message must
+    come; on_message(message) returns True when the runner is done and raises
+    ValueError for a message it refuses. Returns a problem ('' if the runner
     finished properly) for the notes.
     """
-    data = json.dumps(job).encode("utf-8")
+    data = pickle.dumps(job, protocol=4)
     out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
     fds = [out_fd, err_fd]          # the ones still open
     os.set_blocking(proc.stdin.fileno(), False)
@@ -276,9 +288,9 @@ def converse(proc, job, deadline, on_message):
     stderr, received, problem, done = bytearray(), 0, "", False
     try:
         while not done:
-            remaining = deadline - time.monotonic()
+            remaining = deadline_of() - time.monotonic()
             if remaining <= 0:
-                problem = "the grading process exceeded the submission time limit and was stopped"
+                problem = "timeout"
                 break
             writing = [proc.stdin] if data else []
             ready, writable, _ = select.select(fds, writing, [], remaining)
@@ -298,7 +310,7 @@ def converse(proc, job, deadline, on_message):
                 chunk = os.read(out_fd, 1 << 20)
                 received += len(chunk)
                 if received > MAX_STREAM_BYTES:
-                    problem = f"the grading process sent more than {MAX_STREAM_BYTES} bytes"
+                    problem = f"sent more than {MAX_STREAM_BYTES} bytes"
                     break
                 reader.buffer += chunk
                 reader.eof = not chunk
@@ -308,21 +320,19 @@ def converse(proc, job, deadline, on_message):
                         if frame is None:
                             break
                         done = on_message(sandbox.safe_loads(frame))
-                except Exception as exc:  # noqa: BLE001 - anything the worker sends may be bad
-                    problem = f"the grading process sent data the grader refused ({sandbox._short(exc)})"
+                except Exception as exc:  # noqa: BLE001 - anything the runner sends may be bad
+                    problem = f"sent results the grader refused ({sandbox._short(exc)})"
                     break
                 if reader.eof and not done:
                     try:
                         how = _describe_exit(proc.wait(timeout=max(0.1, min(
-                            5.0, deadline - time.monotonic()))))
+                            5.0, deadline_of() - time.monotonic()))))
                     except subprocess.TimeoutExpired:
                         how = "it closed its pipe"
-                    tail = stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
-                    problem = (f"the grading process died ({how})"
-                               + (f": {tail[0][:200]}" if tail else ""))
+                    problem = f"died ({how})"
                     break
     finally:
-        _kill_group(proc.pid)   # the worker (for bwrap: the whole sandbox)
+        _kill_group(proc.pid)   # the runner (for bwrap: the whole sandbox)
         for f in (proc.stdin, proc.stdout, proc.stderr):
             try:
                 f.close()
@@ -339,6 +349,13 @@ def cases_of(exercise_id):
 
 
 @functools.lru_cache(maxsize=None)
+def job_of(exercise_id):
+    """What the runner gets of an exercise: arguments and probes, no answers."""
+    ex = framework.get_exercise(exercise_id)
+    return shipping.exercise_job(ex, cases_of(exercise_id))
+
+
+@functools.lru_cache(maxsize=None)
 def setup_of(lecture):
     """(setup sources, problems) of the course's own copy of the lecture's notebook."""
     try:
@@ -347,91 +364,222 @@ def setup_of(lecture):
         return (), (f"course notebook {REPO / 'exercises' / f'{lecture}.ipynb'}: {exc}",)
 
 
+CELL_SLACK = 1.0        # seconds the grader waits beyond a limit before it kills the runner
+CASE_SLACK = 2.0
+BETWEEN = 10.0          # seconds between two steps (starting the runner, forking)
+LATE = 0.5              # a case reported this much after its time limit counts as timed out
+
+
 class Judgement:
-    """The grader's side of grading one submission: what each worker said, judged."""
+    """The grader's side of grading one submission: the plan of the runner, what it said,
+    judged, and the clock. A runner that is lost (killed at a time limit, dead, garbling)
+    costs the step it was on; a new runner goes on without the cell that caused it."""
 
     def __init__(self, nb, lecture, limits):
         self.lecture, self.limits = lecture, limits
         self.exercises = framework.exercises_of(lecture)
         self.replay = student_cells(nb, self.exercises)
-        self.reports, self.notes, self.good, self.bad = {}, list(setup_of(lecture)[1]), set(), set()
-        located = []
+        self.cells = replay_cells(nb, setup_of(lecture)[0])
+        self.setup_index = self.cells[0][0] if self.cells and setup_of(lecture)[0] else None
+        self.banned = set()
+        wanted = {b for ex in self.exercises for c in cases_of(ex.id) for b in c.banned}
+        for source in own_sources(nb, lecture):
+            self.banned.update(framework.banned_uses(source, wanted))
+        self.reports, self.notes = {}, list(setup_of(lecture)[1])
+        self.cell_error, self.cell_printed, self.cell_note = {}, {}, {}
+        self.bad, self.point, self.cell_of = set(), {}, {}
         for ex in self.exercises:
             index = locate(nb, ex)
             if index is None:
                 self.reports[ex.id] = (framework.absent(ex, missing_note(ex)), [])
+            elif imports_course(nb.cells[index].source):
+                self.reports[ex.id] = (framework.absent(ex, framework.COURSE_IMPORT_NOTE), [])
+                self.bad.add(index)
             else:
-                located.append((index, ex.id))
-        self.todo = [[i, index] for index, i in sorted(located)]   # [exercise id, cell index]
-        self.cell_of = {i: index for index, i in located}
-        self.current = None
-        self.setup_seen, self.sessions = False, 0
+                self.cell_of[ex.id] = index
+                self.point[ex.id] = grading_point(nb, ex, index)
+        self.todo = sorted(self.point, key=lambda i: (self.point[i], self.cell_of[i]))
+        self.sessions = 0
 
+    # ------------------------------------------------------------ the plan
     def job(self, seconds):
-        """The job for a new worker: the exercises still to do, in at most `seconds`."""
-        self.setup_seen, self.sessions = False, self.sessions + 1
-        limits = dataclasses.replace(self.limits, submission_timeout=max(seconds, 0.1))
-        return {"lecture": self.lecture, "setup": list(setup_of(self.lecture)[0]),
-                "cells": sorted(self.replay.items()), "order": self.todo,
-                "bad": sorted(self.bad), "limits": dataclasses.asdict(limits)}
+        """The job for a new runner: every cell not known to kill one, and the exercises
+        still to grade at their places."""
+        self.sessions += 1
+        cells = [(i, src) for i, src in self.cells if i not in self.bad]
+        grade_at = collections.defaultdict(list)
+        for exercise_id in self.todo:
+            position = sum(1 for i, _ in cells if i < self.point[exercise_id])
+            grade_at[position].append(job_of(exercise_id))
+        self.plan = []
+        for position in range(len(cells) + 1):
+            self.plan += [("ex", e["id"]) for e in grade_at.get(position, [])]
+            if position < len(cells):
+                self.plan.append(("cell", cells[position][0]))
+        self.step, self.current, self.run = 0, None, None
+        now = time.monotonic()
+        self.last, self.started = now, now
+        self.stop = now + seconds
+        return {"cells": cells, "grade_at": dict(grade_at), "output_bytes": self.limits.output_bytes,
+                "memory_mb": self.limits.memory_mb,
+                "cpu_seconds": self.limits.submission_timeout + 10,
+                "max_processes": process_limit()}
 
+    def deadline(self):
+        """When the next message must come."""
+        if self.current is None:
+            limit = BETWEEN + (STARTUP_GRACE if self.step == 0 else 0.0)
+        elif self.current[0] == "cell":
+            limit = self.limits.cell_timeout + CELL_SLACK
+        else:
+            limit = framework.get_exercise(self.current[1]).timeout + CASE_SLACK
+        return min(self.last + limit, self.stop)
+
+    # ------------------------------------------------------------ the messages
     def on_message(self, message):
-        """Record one message of the worker; True at the end; ValueError if it is off-protocol."""
+        """Record one message of the runner; True at the end; ValueError if it is off-protocol."""
         if type(message) is not tuple or not message or type(message[0]) is not str:
             raise ValueError("a message that is not a tagged tuple")
-        tag = message[0]
-        if tag == "setup" and not self.setup_seen and len(message) == 2 \
-                and type(message[1]) is list and len(message[1]) <= 50:
-            self.setup_seen = True
-            if self.sessions == 1:      # a restarted worker reports the same problems again
-                self.notes += [sandbox._text(p)[:300] for p in message[1]]
-            return False
-        if tag == "start" and self.current is None and self.todo and len(message) == 2 \
-                and message[1] == self.todo[0][0]:
-            self.current = self.todo[0]
-            return False
-        if tag == "done" and len(message) == 1 and self.current is None and not self.todo:
-            return True
-        if tag in ("run", "absent") and self.current is not None and len(message) >= 2 \
-                and message[1] == self.current[0]:
-            self._record(message)
-            return False
-        raise ValueError(f"an unexpected message {tag[:20]!r}")
-
-    def _record(self, message):
-        exercise_id, index = self.current
-        ex = framework.get_exercise(exercise_id)
-        if message[0] == "absent" and len(message) == 3:
-            self.reports[exercise_id] = (framework.absent(ex, sandbox._text(message[2])[:300]), [])
-            self.bad.add(index)
-        elif message[0] == "run" and len(message) == 4 and message[2] == index:
-            steps = {i for i in self.replay if i <= index}
-            run = sandbox.run_from_plain(message[3], steps, len(cases_of(exercise_id)))
-            self.good.update(c.index for c in run.cells if not c.error)
-            self.bad.update(c.index for c in run.cells if c.error)
-            self.reports[exercise_id] = assess(ex, run, index, self.limits, cases_of(exercise_id))
-        else:
-            raise ValueError("a malformed exercise report")
-        self.todo.pop(0)
-        self.current = None
-
-    def lost(self, problem):
-        """The worker stopped with `problem`: the exercise it was on costs its points.
-        Returns True if another worker should grade the rest."""
+        now, previous = time.monotonic(), self.last
+        self.last = now
+        tag, expected = message[0], self.plan[self.step] if self.step < len(self.plan) else None
         if self.current is None:
-            return False
-        exercise_id, index = self.current
+            if tag == "done" and len(message) == 1 and expected is None:
+                return True
+            if tag == "cell" and len(message) == 2 and expected == ("cell", message[1]):
+                self.current = expected
+                return False
+            if tag == "start" and len(message) == 2 and expected == ("ex", message[1]):
+                self.current, self.run = expected, ExerciseRun()
+                return False
+            raise ValueError(f"an unexpected message {tag[:20]!r}")
+        if self.current[0] == "cell":
+            index = self.current[1]
+            if tag == "ran" and len(message) == 4 and message[1] == index:
+                if index == self.setup_index and message[2]:
+                    self.notes.append(f"the course's setup cell failed: {sandbox._text(message[2])[:300]}")
+                elif message[2]:
+                    self.cell_error[index] = sandbox._text(message[2])[:300]
+                self.cell_printed[index] = _count(message[3])
+                self._next()
+                return False
+            raise ValueError(f"an unexpected message {tag[:20]!r} in a cell")
+        return self._exercise_message(message, now - previous)
+
+    def _next(self):
+        self.step += 1
+        self.current, self.run = None, None
+
+    def _exercise_message(self, message, elapsed):
+        exercise_id, run = self.current[1], self.run
         ex = framework.get_exercise(exercise_id)
-        self.reports[exercise_id] = (framework.absent(ex, f"not graded: {problem}"), [])
-        # the cell that did it is among those this exercise ran that never ran cleanly before
-        self.bad.update(i for i in self.replay if i <= index and i not in self.good)
-        self.todo.pop(0)
-        self.current = None
-        return True
+        tag, n = message[0], len(self.run.outcomes)
+        if tag == "found" and len(message) == 2 and not run.found and type(message[1]) is list:
+            run.found = True
+            run.params = [sandbox._text(p)[:60] for p in message[1][:20]]
+            return False
+        if tag == "case" and len(message) == 3 and run.found and message[1] == n \
+                and n < len(cases_of(exercise_id)):
+            outcome = self._outcome(ex, cases_of(exercise_id)[n], message[2], run)
+            if outcome is not None:
+                if elapsed > ex.timeout + LATE:      # the grader's clock decides
+                    outcome = framework.Outcome(
+                        "timeout", error=f"it did not return within {ex.timeout:g} s")
+                run.outcomes.append(outcome)
+            return False
+        if tag == "case_timeout" and len(message) == 1 and run.found \
+                and n < len(cases_of(exercise_id)):
+            run.outcomes.append(framework.Outcome(
+                "timeout", error=f"it did not return within {ex.timeout:g} s"))
+            return False          # the runner goes on with the next case in a new child
+        if tag in ("missing", "reference", "end", "garbled", "died"):
+            if tag == "reference" and len(message) == 2:
+                run.reference = sandbox._text(message[1])[:300]
+            elif tag == "end" and len(message) == 2:
+                run.printed = _count(message[1])
+            elif tag in ("garbled", "died") and len(message) == 2:
+                run.ending, run.detail = tag, (
+                    f"crashed ({sandbox._text(message[1])[:200]})" if tag == "died"
+                    else sandbox._text(message[1])[:200])
+            elif tag != "missing" or len(message) != 1:
+                raise ValueError("a malformed exercise report")
+            self._finish(exercise_id)
+            return False
+        raise ValueError(f"an unexpected message {tag[:20]!r} in an exercise")
+
+    def _outcome(self, ex, case, t, run):
+        """A framework.Outcome from a case report (the grader compares the inputs)."""
+        if type(t) is not tuple or not t or t[0] not in ("ok", "error", "missing", "not_plain",
+                                                         "crash"):
+            raise ValueError("a case report off the schema")
+        kind = t[0]
+        if kind == "ok":
+            if len(t) != 5 or type(t[2]) is not list or type(t[3]) is not dict \
+                    or not sandbox.runner.plain(t[1]):
+                raise ValueError("a case report off the schema")
+            changed = ()
+            if case.check_inputs_unchanged:
+                changed = changed_inputs(case, run.params, t[2], t[3])
+            return framework.Outcome("ok", t[1], "", changed, _count(t[4]))
+        if len(t) != 3 or type(t[1]) is not str:
+            raise ValueError("a case report off the schema")
+        text = sandbox._text(t[1])[:300]
+        if kind == "not_plain":
+            run.not_plain = text
+            return None
+        if kind == "crash":
+            run.crash = text
+            return None
+        return framework.Outcome(kind, None, text, (), _count(t[2]))
+
+    def _finish(self, exercise_id):
+        ex = framework.get_exercise(exercise_id)
+        index = self.cell_of[exercise_id]
+        self.reports[exercise_id] = assess(
+            ex, self.run, cases_of(exercise_id), self.limits,
+            cell_error=self.cell_error.get(index, ""), cell_printed=self.cell_printed.get(index, 0),
+            cell_note=self.cell_note.get(index, ""), banned=self.banned)
+        self.todo.remove(exercise_id)
+        self._next()
+
+    # ------------------------------------------------------------ losing a runner
+    def lost(self, problem):
+        """The runner stopped with `problem` ('timeout', 'died (...)', 'sent ...'). The step it
+        was on pays for it. Returns True if another runner should go on."""
+        if self.current is None:
+            if time.monotonic() >= self.stop:
+                return False
+            self.notes.append(f"the grading process {problem}" if problem != "timeout"
+                              else "the grading process stopped answering")
+            return False
+        kind, what = self.current
+        if kind == "cell":
+            self.bad.add(what)
+            if problem == "timeout" and time.monotonic() < self.stop:
+                note = f"timed out after {self.limits.cell_timeout:g} s in your cell"
+            elif problem == "timeout":
+                note = "not graded: submission time limit"
+            elif problem.startswith("died ("):
+                how = problem[len("died ("):-1]
+                verb = "crashed" if how.startswith("signal") else "ended"
+                note = f"your cell {verb} the Python process ({how})"
+            else:
+                note = f"your cell {problem}"
+            self.cell_note[what] = note
+            if what not in self.cell_of.values():
+                self.notes.append(f"cell {what}: {note.replace('your cell ', '')}")
+            self.step, self.current = self.step, None
+            return time.monotonic() < self.stop
+        if problem == "timeout":
+            self.run.ending = "timeout"
+        else:
+            self.run.ending, self.run.detail = "died", f"was lost: {problem}"
+        self._finish(what)
+        return time.monotonic() < self.stop
 
     def give_up(self, note):
-        """No worker will grade the exercises still to do."""
-        for exercise_id, _ in self.todo:
+        """No runner will grade the exercises still to do."""
+        for exercise_id in self.todo:
             ex = framework.get_exercise(exercise_id)
             self.reports[exercise_id] = (framework.absent(ex, note), [])
         self.todo = []
@@ -450,6 +598,44 @@ class Judgement:
         return scores, notes, "\n\n".join(feedback)
 
 
+@functools.lru_cache(maxsize=None)
+def process_limit():
+    """RLIMIT_NPROC for the runners: the processes this user already has plus
+    EXTRA_PROCESSES (the limit counts every process of the user id). The kernel does not
+    apply it to root; then 0 (no limit) and the PID namespace and time limits remain."""
+    uid = os.getuid()
+    if uid == 0:
+        return 0
+    mine = 0
+    for entry in os.listdir("/proc"):
+        try:
+            mine += entry.isdigit() and os.stat(f"/proc/{entry}").st_uid == uid
+        except OSError:
+            pass
+    return mine + EXTRA_PROCESSES
+
+
+def _count(x):
+    if type(x) is not int or x < 0:
+        raise ValueError(f"expected a count, got {x!r:.40}")
+    return x
+
+
+def changed_inputs(case, params, args_after, kwargs_after):
+    """The names of the case's arguments that differ after the call, judged here with the
+    arguments this grader sent. The runner sends None for an argument that is no longer
+    plain data: that counts as changed, unless what was sent was not plain either."""
+    names = [params[i] if i < len(params) else f"argument {i + 1}" for i in range(len(case.args))]
+    names += list(case.kwargs)
+    before = list(case.args) + list(case.kwargs.values())
+    after = list(args_after) + [kwargs_after.get(k) for k in case.kwargs]
+    if len(after) != len(before):
+        return ("its arguments",)
+    return tuple(n for n, b, a in zip(names, before, after)
+                 if (a is None and b is not None and sandbox.runner.plain(b))   # withheld
+                 or (a is not None and not framework._same(b, a)))
+
+
 def grade_one(submission, lecture, limits, runner):
     """A CSV row (unsigned) and a feedback text for one submission; never raises for
     anything the submission does."""
@@ -460,18 +646,19 @@ def grade_one(submission, lecture, limits, runner):
         return make_row(submission, lecture, notes=[note]), note
     judgement = Judgement(nb, lecture, limits)
     start = time.monotonic()
-    deadline = start + limits.submission_timeout + STARTUP_GRACE
-    while judgement.todo:
+    for _ in range(MAX_RUNNERS):
+        if not judgement.todo:
+            break
         left = limits.submission_timeout - (time.monotonic() - start)
         if left <= 0:
-            judgement.give_up("not graded: submission time limit")
             break
-        problem = converse(runner.start(), judgement.job(left), deadline, judgement.on_message)
-        if not problem:
+        problem = converse(runner.start(), judgement.job(left), judgement.deadline,
+                           judgement.on_message)
+        if not problem or not judgement.lost(problem):
             break
-        if not judgement.lost(problem):
-            judgement.notes.append(problem)
-            judgement.give_up(f"not graded: {problem}")
+    judgement.give_up("not graded: submission time limit"
+                      if time.monotonic() - start >= limits.submission_timeout
+                      else "not graded: the grading process failed")
     scores, notes, feedback = judgement.result()
     if not runner.sandboxed:
         notes.append(NOT_SANDBOXED)
@@ -481,19 +668,51 @@ def grade_one(submission, lecture, limits, runner):
 # ---------------------------------------------------------------- feedback files
 
 def feedback_name(submission):
-    """A file name for the feedback of `submission` (its path, with / turned into __)."""
+    """A file name for the feedback of `submission`: its path with / turned into __, and a
+    hash of the whole path (so sub/alice.ipynb and sub__alice.ipynb get different files)."""
     parts = [p for p in Path(submission).with_suffix("").parts if p not in ("/", ".", "..")]
-    return "__".join(parts) + ".feedback.md"
+    digest = hashlib.sha256(str(submission).encode("utf-8", "surrogateescape")).hexdigest()[:10]
+    return "__".join(parts)[:150] + f".{digest}.feedback.md"
+
+
+def _printable(text):
+    """Text without control characters (terminal escapes and the like), newlines and tabs kept."""
+    return "".join(c if c in "\n\t" or c.isprintable() else "\ufffd" for c in str(text))
+
+
+def _markdown_text(text):
+    """Text shown literally by a Markdown (and HTML) renderer: special characters escaped."""
+    text = _printable(text).replace("\n", " ")
+    text = html.escape(text, quote=True)
+    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|~" else c for c in text)
+
+
+def _inline_code(text):
+    """Text on one line as a Markdown code span, delimited by more backticks than it holds."""
+    text = _printable(text).replace("\n", " ")
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    tick = "`" * (longest + 1)
+    return f"{tick} {text} {tick}"
+
+
+def feedback_text(submission, row, text):
+    """The feedback file's Markdown. What the student's code could influence is escaped
+    (the path), or code whose delimiter is longer than any run of backticks in it, so that
+    it cannot be closed from inside: a code span (the notes), a code block (the report)."""
+    body = _printable(text)
+    longest = max((len(m) for m in re.findall(r"`+", body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    lines = [f"# Feedback: {_markdown_text(submission)}", "",
+             f"Total: {row['total']} of {row['max_total']} points", ""]
+    if row["notes"]:
+        lines += ["Notes: " + _inline_code(row["notes"]), ""]
+    lines += [fence, body, fence, ""]
+    return "\n".join(lines)
 
 
 def write_feedback(folder, submission, row, text):
-    lines = [f"# Feedback: {submission}", "",
-             f"Total: {row['total']} of {row['max_total']} points", ""]
-    if row["notes"]:
-        lines += ["Notes: " + row["notes"], ""]
-    lines += ["```", text, "```", ""]
     path = Path(folder) / feedback_name(submission)
-    path.write_text("\n".join(lines), encoding="utf-8")
+    path.write_text(feedback_text(submission, row, text), encoding="utf-8")
 
 
 # ---------------------------------------------------------------- the run

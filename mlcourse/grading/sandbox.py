@@ -1,477 +1,118 @@
-"""Run a student's cells and one exercise's probes in a forked child process.
+"""The sandbox the batch grader runs student code in, and the student view it shows.
 
-The grading worker (worker.py) never runs student code itself. For each
-exercise it forks a child that
+The grader starts one runner (runner.py) per submission inside bubblewrap
+(`bwrap_command`): its own PID, mount, IPC, UTS and network namespaces, no
+capabilities, a read-only view of the interpreter and its packages, a small
+private /tmp, and everything killed when the run ends. Instead of the course's
+package, the sandbox sees a *student view* (`build_view`): the runner, the
+modules the course's setup cells import (mlcourse.data and its validation,
+the Value engine of mlcourse.autodiff without the backward rules students
+write) and a stand-in for `check`. No check module, no solution and no
+reference implementation of a graded exercise is in it.
 
-1. sends its stdout/stderr to a sink that keeps at most `output_bytes` bytes
-   (and sends file descriptors 1 and 2 to /dev/null, for C-level output),
-2. replays the student's earlier cells and runs this exercise's cell in the
-   IPython shell it inherited from the worker (so magics work),
-3. fetches the student's object by name and runs `framework.run_probes` on
-   the exercise's cases *without* their expected answers,
-4. sends a message after every step back through a pipe (length-prefixed
-   pickles of plain data), then exits with os._exit.
-
-The worker reads the messages with a time limit per step. If the child
-hangs, it is killed; if it dies (os._exit, a segfault, out of memory), the
-messages received so far say how far it got. Whatever the child sends is
-treated as hostile: the worker unpickles it with a whitelist (numbers,
-strings, containers and NumPy arrays only) and judges it with cases it
-computed itself, in a process the student's code never touched.
-
-The fork isolates one exercise from the next. The security boundary is the
-bubblewrap sandbox the batch grader puts the whole worker in (`bwrap_command`
-below): own PID, mount, IPC, UTS and network namespaces, no capabilities, a
-read-only view of the interpreter, its packages and the `mlcourse` package
-only, a small private /tmp, and everything killed when the run ends. Whatever
-the worker reports is checked again by the grader (`run_from_plain`).
+The messaging primitives live in runner.py (they run on both sides) and are
+re-exported here.
 """
-import dataclasses
-import gc
-import io
+import ast
 import os
-import pickle
-import select
 import shutil
-import signal
-import struct
 import subprocess
 import sys
-import time
 from pathlib import Path
-from dataclasses import dataclass, field
 
-import numpy as np
+import mlcourse
+from mlcourse.grading import runner
+from mlcourse.grading.runner import (ByteCappedWriter, MessageReader, safe_loads,  # noqa: F401
+                                     send)
 
-from mlcourse.grading import framework
-
-MAX_MESSAGE_BYTES = 256 * 2**20     # a larger message from a child is refused
-PLAIN_SCALARS = (type(None), bool, int, float, complex, str, bytes, np.generic)
-
-
-# ---------------------------------------------------------------- output cap
-
-class ByteCappedWriter(io.TextIOBase):
-    """A text sink that keeps the first `limit` bytes (UTF-8) and counts all of them."""
-
-    def __init__(self, limit):
-        self.limit, self.kept, self.count = limit, bytearray(), 0
-
-    def write(self, s):
-        data = str(s).encode("utf-8", "replace")
-        room = self.limit - len(self.kept)
-        if room > 0:
-            self.kept += data[:room]
-        self.count += len(data)
-        return len(s)
-
-    def writable(self):
-        return True
-
-    @property
-    def truncated(self):
-        return self.count > self.limit
-
-
-# ---------------------------------------------------------------- messages
-
-def send(fd, message):
-    """Write one length-prefixed pickle to the pipe."""
-    data = pickle.dumps(message, protocol=4)
-    view = memoryview(struct.pack("!Q", len(data)) + data)
-    while view:
-        view = view[os.write(fd, view):]
-
-
-class _PlainUnpickler(pickle.Unpickler):
-    """Unpickles numbers, strings, containers and NumPy arrays; refuses everything else."""
-
-    ALLOWED = {
-        ("numpy", "ndarray"), ("numpy", "dtype"),
-        ("numpy._core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "scalar"),
-        ("numpy.core.multiarray", "_reconstruct"), ("numpy.core.multiarray", "scalar"),
-        ("builtins", "complex"), ("builtins", "set"), ("builtins", "frozenset"),
-    }
-
-    def find_class(self, module, name):
-        if (module, name) not in self.ALLOWED:
-            raise pickle.UnpicklingError(f"refused to load {module}.{name}")
-        return super().find_class(module, name)
-
-
-def safe_loads(data):
-    return _PlainUnpickler(io.BytesIO(data)).load()
-
-
-class MessageReader:
-    """Reads length-prefixed messages from a pipe, waiting at most until a deadline."""
-
-    def __init__(self, fd, max_message=MAX_MESSAGE_BYTES):
-        self.fd, self.buffer, self.eof = fd, bytearray(), False
-        self.max_message = max_message
-
-    def _next_frame(self):
-        if len(self.buffer) < 8:
-            return None
-        (size,) = struct.unpack("!Q", self.buffer[:8])
-        if size > self.max_message:
-            raise ValueError(f"message of {size} bytes is too large")
-        if len(self.buffer) < 8 + size:
-            return None
-        frame = bytes(self.buffer[8:8 + size])
-        del self.buffer[:8 + size]
-        return frame
-
-    def read(self, deadline):
-        """The next message; None at end of file; raises TimeoutError at the deadline."""
-        while True:
-            frame = self._next_frame()
-            if frame is not None:
-                return safe_loads(frame)
-            if self.eof:
-                return None
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError
-            ready, _, _ = select.select([self.fd], [], [], remaining)
-            if ready:
-                chunk = os.read(self.fd, 1 << 20)
-                if chunk:
-                    self.buffer += chunk
-                else:
-                    self.eof = True
-
-
-# ---------------------------------------------------------------- what came back
-
-@dataclass
-class CellRun:
-    """One student cell as run by a child: its error (if any) and how much it printed."""
-    index: int
-    error: str = ""
-    output_bytes: int = 0
-
-
-@dataclass
-class ChildRun:
-    """Everything the worker learned from one child.
-
-    ending: 'finished', 'timeout' (a step exceeded the cell time limit),
-    'deadline' (the submission time limit), 'crashed' (the process died) or
-    'garbled' (it sent something the worker refused to read).
-    """
-    cells: list = field(default_factory=list)    # CellRun, in the order run
-    stuck_at: object = None    # the step running when the child was stopped: cell index or "probes"
-    found: bool = False        # the student's object exists after running the cells
-    reference: str = ""        # the object is the course's reference (its qualified name)
-    not_plain: str = ""        # the function returned this type, which is not plain data
-    outcomes: list = None      # framework.Outcome per case (None when probes did not finish)
-    probe_crash: str = ""      # the probes raised SystemExit/KeyboardInterrupt/... (the text)
-    ending: str = "finished"
-    detail: str = ""           # e.g. "signal 11, SIGSEGV" or "exit code 1"
-    output_bytes: int = 0      # bytes printed by the exercise's own cell and its probes
-
-
-# ---------------------------------------------------------------- the child
-
-def _plain(value, depth=0):
-    """True if `value` is plain data the worker may receive (no functions, no objects)."""
-    if depth > 20:
-        return False
-    if isinstance(value, PLAIN_SCALARS):
-        return True
-    if isinstance(value, np.ndarray):
-        return value.dtype.kind != "O" and value.dtype.fields is None
-    if isinstance(value, (tuple, list, set, frozenset)):
-        return all(_plain(v, depth + 1) for v in value)
-    if isinstance(value, dict):
-        return all(_plain(k, depth + 1) and _plain(v, depth + 1) for k, v in value.items())
-    return False
-
-
-def _outcome_tuple(outcome):
-    """An Outcome as a tuple of plain data."""
-    return (str(outcome.kind), outcome.value if outcome.kind == "ok" else None,
-            str(outcome.error), tuple(str(n) for n in outcome.changed_inputs),
-            int(outcome.printed))
-
-
-def _exact_types(value, depth=0):
-    """Containers must be exactly list/tuple/dict/set (a subclass could pickle itself oddly)."""
-    if depth > 20:
-        return False
-    if isinstance(value, np.ndarray):
-        return type(value) is np.ndarray
-    if isinstance(value, PLAIN_SCALARS):
-        return type(value) in (type(None), bool, int, float, complex, str, bytes) or \
-            isinstance(value, np.generic)
-    if type(value) in (tuple, list, set, frozenset):
-        return all(_exact_types(v, depth + 1) for v in value)
-    if type(value) is dict:
-        return all(_exact_types(k, depth + 1) and _exact_types(v, depth + 1)
-                   for k, v in value.items())
-    return False
-
-
-def _short(exc):
-    """'TypeError: message' (just the type when there is no message), at most 300 characters."""
-    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
-
-
-def _without_answers(cases):
-    """The cases as the child needs them: arguments and probes, no expected answers."""
-    return [dataclasses.replace(c, expected=None, judge=None) for c in cases]
-
-
-def _child_main(fd, shell, cells, ex, output_bytes):
-    """Body of the forked child. Never returns: always ends in os._exit."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        os.dup2(devnull, 2)
-        sink = ByteCappedWriter(output_bytes)
-        sys.stdout = sys.stderr = sink
-        for index, source in cells:
-            before = sink.count
-            result = shell.run_cell(source, store_history=False)
-            error = result.error_before_exec or result.error_in_exec
-            send(fd, ("cell", index, _short(error) if error else "", sink.count - before))
-        obj = shell.user_ns.get(ex.name, _MISSING)
-        if obj is _MISSING:
-            send(fd, ("missing",))
-            os._exit(0)
-        module = getattr(obj, "__module__", None) or ""
-        if callable(obj) and module.split(".")[0] == "mlcourse":
-            send(fd, ("reference", f"{module}.{getattr(obj, '__qualname__', ex.name)}"))
-            os._exit(0)
-        send(fd, ("found",))
-        cases = _without_answers(framework.make_cases(ex))
-        before = sink.count
-        try:
-            outcomes = framework.run_probes(ex, obj, cases)
-        except BaseException as exc:  # SystemExit, KeyboardInterrupt, MemoryError, ...
-            send(fd, ("probe_crash", _short(exc), sink.count - before))
-            os._exit(0)
-        odd = [o.value for o in outcomes if o.kind == "ok"
-               and not (_plain(o.value) and _exact_types(o.value))]
-        if odd:
-            kind = type(odd[0])
-            send(fd, ("not_plain", f"{kind.__module__}.{kind.__qualname__}"))
-            os._exit(0)
-        send(fd, ("outcomes", [_outcome_tuple(o) for o in outcomes], sink.count - before))
-        os._exit(0)
-    except BaseException:
-        os._exit(70)
-    finally:
-        os._exit(71)
-
-
-_MISSING = object()
-
-
-# ---------------------------------------------------------------- the parent
-
-def _outcomes_from(tuples):
-    """Rebuild framework.Outcome objects from the child's tuples, checking their shape."""
-    outcomes = []
-    for t in tuples:
-        kind, value, error, changed, printed = t
-        if kind not in ("ok", "error", "timeout", "missing"):
-            raise ValueError(f"unknown outcome kind {kind!r}")
-        outcomes.append(framework.Outcome(str(kind), value, str(error),
-                                          tuple(map(str, changed)), int(printed)))
-    return outcomes
-
-
-TERMINAL = ("missing", "reference", "not_plain", "probe_crash", "outcomes")
-
-
-def _apply(run, message, cells):
-    """Record one message from the child in `run`; True if it is the child's last."""
-    tag = message[0]
-    if tag == "cell":
-        _, index, error, printed = message
-        run.cells.append(CellRun(int(index), str(error), int(printed)))
-        if cells and int(index) == cells[-1][0]:
-            run.output_bytes += int(printed)
-    elif tag == "found":
-        run.found = True
-    elif tag == "reference":
-        run.reference = str(message[1])
-    elif tag == "not_plain":
-        run.found = True
-        run.not_plain = str(message[1])
-    elif tag == "probe_crash":
-        run.found = True
-        run.probe_crash = str(message[1])
-        run.output_bytes += int(message[2])
-    elif tag == "outcomes":
-        run.found = True
-        run.outcomes = _outcomes_from(message[1])
-        run.output_bytes += int(message[2])
-    elif tag != "missing":
-        raise ValueError(f"unknown message {tag!r}")
-    return tag in TERMINAL
-
-
-def _describe_status(status):
-    if os.WIFSIGNALED(status):
-        number = os.WTERMSIG(status)
-        try:
-            name = signal.Signals(number).name
-        except ValueError:
-            name = "unknown signal"
-        return f"signal {number}, {name}"
-    return f"exit code {os.WEXITSTATUS(status)}"
-
-
-def _reap(pid, deadline):
-    """The wait status of child `pid`, killing it if it has not exited by `deadline`."""
-    while time.monotonic() < deadline:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return status
-        time.sleep(0.002)
-    os.kill(pid, signal.SIGKILL)
-    return os.waitpid(pid, 0)[1]
-
-
-def run_exercise(shell, cells, ex, *, cell_timeout, deadline, output_bytes, private_fds=()):
-    """Fork a child that runs `cells` [(index, source), ...] then probes `ex`; return a ChildRun.
-
-    Each step (a cell, or the probes) may take `cell_timeout` seconds; the
-    whole child must end by `deadline` (time.monotonic()). The child closes
-    `private_fds` (the worker's channel to the grader) before running anything.
-    """
-    read_fd, write_fd = os.pipe()
-    gc.freeze()     # the child's garbage collector leaves the worker's objects alone (cheap fork)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read_fd)
-        for fd in private_fds:
-            os.close(fd)
-        _child_main(write_fd, shell, cells, ex, output_bytes)
-    os.close(write_fd)
-    run, finished = ChildRun(), False
-    reader = MessageReader(read_fd)
-    steps = [index for index, _ in cells] + ["probes"]
-    try:
-        while True:
-            step_deadline = min(time.monotonic() + cell_timeout, deadline)
-            try:
-                message = reader.read(step_deadline)
-            except TimeoutError:
-                run.ending = "timeout" if step_deadline < deadline else "deadline"
-                os.kill(pid, signal.SIGKILL)
-                break
-            except (ValueError, pickle.UnpicklingError, EOFError, TypeError) as exc:
-                run.ending, run.detail = "garbled", _short(exc)
-                os.kill(pid, signal.SIGKILL)
-                break
-            if message is None:
-                break
-            try:
-                finished = _apply(run, message, cells)
-            except (ValueError, TypeError, IndexError) as exc:
-                run.ending, run.detail = "garbled", _short(exc)
-                os.kill(pid, signal.SIGKILL)
-                break
-            if finished:    # don't wait for end of file: a daemon may hold the pipe open
-                break
-    finally:
-        os.close(read_fd)
-        status = _reap(pid, time.monotonic() + 5.0)
-    if run.ending == "finished" and not (finished and os.WIFEXITED(status)
-                                         and os.WEXITSTATUS(status) == 0):
-        run.ending, run.detail = "crashed", _describe_status(status)
-    if run.ending != "finished":
-        run.stuck_at = steps[min(len(run.cells), len(cells))]
-    return run
-
-
-# ---------------------------------------------------------------- a ChildRun on the wire
-
-ENDINGS = ("finished", "timeout", "deadline", "crashed", "garbled")
+PACKAGE = Path(mlcourse.__file__).resolve().parent
 MAX_TEXT = 2000        # characters kept of any string the worker reports
 
 
-def run_to_plain(run):
-    """A ChildRun as plain data (the worker sends this to the grader)."""
-    return {
-        "cells": [(c.index, c.error, c.output_bytes) for c in run.cells],
-        "stuck_at": run.stuck_at, "found": run.found, "reference": run.reference,
-        "not_plain": run.not_plain, "probe_crash": run.probe_crash,
-        "outcomes": None if run.outcomes is None else [_outcome_tuple(o) for o in run.outcomes],
-        "ending": run.ending, "detail": run.detail, "output_bytes": run.output_bytes,
-    }
+def _short(exc):
+    return runner.short(exc)
 
 
 def _text(x):
+    """A string from the runner, cut to MAX_TEXT characters (ValueError if not a string)."""
     if type(x) is not str:
         raise ValueError(f"expected a string, got {type(x).__name__}")
     return x[:MAX_TEXT]
 
 
-def _count(x):
-    if type(x) is not int or x < 0:
-        raise ValueError(f"expected a count, got {x!r:.40}")
-    return x
+# ---------------------------------------------------------------- the student view
+
+VIEW_MODULES = ("validation.py", "data.py")       # copied as they are
+STRIPPED_RULES = {"__add__": "add", "__mul__": "mul", "tanh": "tanh", "exp": "exp"}
+
+VIEW_INIT = '''"""mlcourse as the grader's sandbox shows it: only what the course's setup cells import."""
+import sys
+
+__version__ = {version!r}
+AVAILABLE = {available!r}
 
 
-def _flag(x):
-    if type(x) is not bool:
-        raise ValueError(f"expected True or False, got {x!r:.40}")
-    return x
+class _Refuse:
+    """Import hook: any other mlcourse module is the course's library, not available here."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name.startswith("mlcourse.") and name not in AVAILABLE:
+            raise ModuleNotFoundError(
+                f"No module named {{name!r}} (the course's library is not available to "
+                "answers while grading)", name=name)
+        return None
 
 
-def _outcome_from_plain(t):
-    if type(t) is not tuple or len(t) != 5:
-        raise ValueError("an outcome is not a 5-tuple")
-    kind, value, error, changed, printed = t
-    if kind not in ("ok", "error", "timeout", "missing"):
-        raise ValueError(f"unknown outcome kind {kind!r:.40}")
-    if not (_plain(value) and _exact_types(value)):
-        raise ValueError("an outcome's value is not plain data")
-    if type(changed) is not tuple or len(changed) > 100:
-        raise ValueError("an outcome's changed inputs are not a tuple of names")
-    return framework.Outcome(kind, value, _text(error), tuple(_text(n) for n in changed),
-                             _count(printed))
+sys.meta_path.insert(0, _Refuse())
+'''
+
+VIEW_GRADING = '''"""Stand-in for the notebook's `check` inside the grader's sandbox."""
 
 
-def run_from_plain(d, steps, max_cases):
-    """Rebuild a ChildRun from what a worker sent, refusing anything off the schema.
+def check(id, namespace=None):
+    """Does nothing: the batch grader checks every exercise itself, outside the sandbox."""
+    return None
+'''
 
-    `steps` are the cell indices the exercise may run; `max_cases` bounds the
-    number of outcomes. Raises ValueError on any deviation.
-    """
-    if type(d) is not dict or set(d) != {"cells", "stuck_at", "found", "reference", "not_plain",
-                                         "probe_crash", "outcomes", "ending", "detail",
-                                         "output_bytes"}:
-        raise ValueError("a run report without the expected fields")
-    if type(d["cells"]) is not list or len(d["cells"]) > len(steps):
-        raise ValueError("a run report with too many cells")
-    cells = []
-    for c in d["cells"]:
-        if type(c) is not tuple or len(c) != 3 or c[0] not in steps:
-            raise ValueError("a cell report that is not (index, error, bytes) of a known cell")
-        cells.append(CellRun(c[0], _text(c[1]), _count(c[2])))
-    if d["stuck_at"] is not None and d["stuck_at"] != "probes" and d["stuck_at"] not in steps:
-        raise ValueError(f"stuck at an unknown step {d['stuck_at']!r:.40}")
-    if d["ending"] not in ENDINGS:
-        raise ValueError(f"unknown ending {d['ending']!r:.40}")
-    outcomes = d["outcomes"]
-    if outcomes is not None:
-        if type(outcomes) is not list or len(outcomes) > max_cases:
-            raise ValueError("outcomes that are not a list of at most one per case")
-        outcomes = [_outcome_from_plain(t) for t in outcomes]
-    return ChildRun(cells=cells, stuck_at=d["stuck_at"], found=_flag(d["found"]),
-                    reference=_text(d["reference"]), not_plain=_text(d["not_plain"]),
-                    outcomes=outcomes, probe_crash=_text(d["probe_crash"]),
-                    ending=d["ending"], detail=_text(d["detail"]),
-                    output_bytes=_count(d["output_bytes"]))
+
+class _StripRules(ast.NodeTransformer):
+    """Replace the local backward rules of add, mul, tanh and exp by a NotImplementedError:
+    they are the answers of exercise autodiff_backward."""
+
+    def visit_FunctionDef(self, node):
+        if node.name in STRIPPED_RULES:
+            op = STRIPPED_RULES[node.name]
+            for inner in node.body:
+                if isinstance(inner, ast.FunctionDef) and inner.name == "_backward":
+                    inner.body = ast.parse(
+                        f"raise NotImplementedError(\"the engine's rule for {op!r} is not "
+                        "available while grading: use backward_with_rules with your own\")").body
+        self.generic_visit(node)
+        return node
+
+
+def student_autodiff():
+    """The source of mlcourse.autodiff without the backward rules of add, mul, tanh and exp
+    (and without comments, which state them)."""
+    tree = ast.parse((PACKAGE / "autodiff.py").read_text(encoding="utf-8"))
+    tree = ast.fix_missing_locations(_StripRules().visit(tree))
+    return ast.unparse(tree) + "\n"
+
+
+def build_view(folder):
+    """Write the student view of the course into `folder`; return its `mlcourse` package folder."""
+    package = Path(folder) / "mlcourse"
+    (package / "grading").mkdir(parents=True, exist_ok=True)
+    available = ["mlcourse.validation", "mlcourse.data", "mlcourse.autodiff",
+                 "mlcourse.grading", "mlcourse.grading.runner"]
+    (package / "__init__.py").write_text(
+        VIEW_INIT.format(version=mlcourse.__version__, available=available), encoding="utf-8")
+    for name in VIEW_MODULES:
+        shutil.copyfile(PACKAGE / name, package / name)
+    (package / "autodiff.py").write_text(student_autodiff(), encoding="utf-8")
+    (package / "grading" / "__init__.py").write_text(VIEW_GRADING, encoding="utf-8")
+    shutil.copyfile(PACKAGE / "grading" / "runner.py", package / "grading" / "runner.py")
+    return package
 
 
 # ---------------------------------------------------------------- the boundary: bubblewrap
@@ -578,7 +219,7 @@ def check_sandbox(package, env, forbidden=()):
         proc = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True,
                               timeout=60)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise SandboxUnavailable(f"bwrap could not be run ({_short(exc)}). " + HOW_TO_FIX) \
+        raise SandboxUnavailable(f"bwrap could not be run ({runner.short(exc)}). " + HOW_TO_FIX) \
             from None
     if proc.returncode != 0:
         said = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]

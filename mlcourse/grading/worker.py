@@ -1,41 +1,26 @@
-"""Run ONE submission's cells: `python -m mlcourse.grading.worker` (started by the grader).
+"""Reading submissions and judging what the sandbox reports (the grader's side).
 
-The batch grader (grader.py) reads the submitted notebook, and starts one
-worker per submission, inside the bubblewrap sandbox (sandbox.bwrap_command).
-It hands the worker a job as JSON on stdin: the course's setup cells, the
-student's cells and, per exercise, the cell that answers it. The worker
+The batch grader (grader.py) reads each submitted notebook here
+(`read_submission`, with limits checked before parsing), decides which cells
+run (`replay_cells`: every code cell top to bottom, the course's own setup
+cells in place of the student's, check cells left out) and where each
+exercise is graded (`locate`, `grading_point`), and judges each exercise from
+the messages of the runner (runner.py, inside the sandbox) with `assess`.
 
-1. runs the course's own setup cells (never the student's) in an IPython
-   InteractiveShell,
-2. for each exercise, forks a child (sandbox.run_exercise) that replays the
-   student's earlier solution cells that ran cleanly, runs this exercise's cell
-   and probes the student's function,
-3. reports what came back, exercise by exercise, as length-prefixed plain-data
-   messages on its stdout: ("start", id), then ("run", id, index, run) or
-   ("absent", id, note), and ("done",) at the end.
-
-The worker judges nothing: the grader, outside the sandbox, checks every
-message against a schema, builds the cases itself and judges (`assess` here,
-called by the grader). The worker shares its sandbox with the student's code,
-so nothing it says is trusted beyond that submission's own outcomes.
-
-This module also holds the notebook reading and judging helpers the grader
-uses (read_submission, locate, student_cells, assess, summarize).
+`python -m mlcourse.grading.worker` runs the runner (kept for old command lines).
 """
 import collections
-import ctypes
 import json
 import os
 import re
-import resource
 import sys
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import mlcourse
-from mlcourse.grading import framework, sandbox
+from mlcourse.grading import framework, runner, sandbox
 
 REPO = Path(mlcourse.__file__).resolve().parents[1]
 
@@ -52,6 +37,43 @@ class Unreadable(Exception):
     """The submission is not a notebook we can read; the message says why."""
 
 
+MAX_NOTEBOOK_BYTES = 20 * 2**20     # a larger file is refused before it is read
+MAX_CELLS = 2000                    # cells in a notebook
+MAX_SOURCE_CHARS = 200_000          # characters in one cell's source
+
+
+def check_limits(path):
+    """Raise Unreadable if the file at `path` is too large, or (once parsed as JSON, before
+    any validation) has too many cells or a cell source too long."""
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        raise Unreadable("file not found") from None
+    if size > MAX_NOTEBOOK_BYTES:
+        raise Unreadable(f"the file has {size} bytes, more than the limit of "
+                         f"{MAX_NOTEBOOK_BYTES} (outputs included: clear them and save)")
+    with open(path, "rb") as f:
+        raw = f.read()
+    count = raw.count(b'"cell_type"')          # an upper bound, counted before parsing
+    if count > MAX_CELLS:
+        raise Unreadable(f"the notebook has {count} cells, more than the limit of {MAX_CELLS}")
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Unreadable(f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}") from None
+    cells = data.get("cells") if isinstance(data, dict) else None
+    if isinstance(cells, list) and len(cells) > MAX_CELLS:
+        raise Unreadable(f"the notebook has {len(cells)} cells, more than the limit of "
+                         f"{MAX_CELLS}")
+    for n, cell in enumerate(cells if isinstance(cells, list) else []):
+        source = cell.get("source", "") if isinstance(cell, dict) else ""
+        length = sum(len(s) for s in source if isinstance(s, str)) \
+            if isinstance(source, list) else len(source) if isinstance(source, str) else 0
+        if length > MAX_SOURCE_CHARS:
+            raise Unreadable(f"cell {n} has {length} characters of code, more than the limit "
+                             f"of {MAX_SOURCE_CHARS}")
+
+
 # ---------------------------------------------------------------- reading notebooks
 
 def read_submission(path):
@@ -61,6 +83,7 @@ def read_submission(path):
     # here: the worker in the sandbox never reads a notebook.
     sys.modules.setdefault("rfc3987_syntax", None)
     import nbformat
+    check_limits(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -142,85 +165,137 @@ imports_course = framework.imports_course   # the rule the notebook's check appl
 
 # ---------------------------------------------------------------- running
 
-def make_shell(setup):
-    """An IPython shell (no history file) that has run the course's setup cells.
+def _is_check(cell):
+    meta = _nbgrader(cell)
+    return bool(meta.get("grade")) and not meta.get("solution")
 
-    Returns (shell, problems): problems lists setup cells that failed.
+
+def replay_cells(nb, setup):
+    """[(cell index, source)]: the code cells of `nb` top to bottom, as nbgrader runs them,
+    with the course's setup sources `setup` in place of the student's setup cells (at the
+    first one; first of all if the student has none) and without the check cells (the
+    grader checks; under nbgrader they are the course's locked cells)."""
+    cells, placed = [], False
+    joined = "\n".join(setup)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or _is_check(cell):
+            continue
+        if _is_setup(cell):
+            if not placed:
+                cells.append((i, joined))
+                placed = True
+            continue
+        cells.append((i, cell.source))
+    if not placed and joined:
+        cells.insert(0, (-1, joined))
+    return cells
+
+
+def grading_point(nb, ex, index):
+    """The cell index before which `ex` is graded: its check cell (where nbgrader checks it)
+    if that comes after the answer cell `index`, else the cell right after the answer."""
+    for i, cell in enumerate(nb.cells):
+        if i > index and cell.cell_type == "code" and _is_check(cell) \
+                and _nbgrader(cell).get("grade_id") == f"{ex.id}_check":
+            return i
+    return index + 1
+
+
+def own_sources(nb, lecture):
+    """The sources of the code cells the student wrote or changed: those that differ from
+    every cell of the course's own exercise notebook (for the static checks)."""
+    try:
+        course = {c.source for c in read_submission(course_notebook(lecture)).cells
+                  if c.cell_type == "code"}
+    except Unreadable:
+        course = set()
+    return [c.source for c in nb.cells if c.cell_type == "code" and not _is_check(c)
+            and not _is_setup(c) and c.source not in course]
+
+
+@dataclass
+class ExerciseRun:
+    """What the runner reported on one exercise (assembled by the grader).
+
+    ending: 'finished', 'timeout' (a case ran past the time limit), 'died' (the
+    child or the runner stopped), 'garbled' (it sent what the grader refused).
     """
-    from IPython.core.interactiveshell import InteractiveShell
-    from traitlets.config import Config
-    if InteractiveShell.initialized():
-        shell = InteractiveShell.instance()
-        shell.reset(new_session=False)
-    else:
-        config = Config()
-        config.HistoryManager.enabled = False
-        shell = InteractiveShell.instance(config=config)
-    problems = []
-    for source in setup:
-        result = shell.run_cell(source, store_history=False, silent=True)
-        error = result.error_before_exec or result.error_in_exec
-        if error:
-            problems.append(f"the course's setup cell failed: {sandbox._short(error)}")
-    return shell, problems
+    found: bool = False
+    reference: str = ""
+    params: list = field(default_factory=list)
+    outcomes: list = field(default_factory=list)     # framework.Outcome, case by case
+    not_plain: str = ""
+    crash: str = ""             # the call raised SystemExit, KeyboardInterrupt, ...
+    ending: str = "finished"
+    detail: str = ""
+    printed: int = 0
 
 
 def _absent(ex, note):
     return framework.absent(ex, note)
 
 
-def judge_message(ex, message, limits, cases=None):
-    """The (Report, [extra notes]) of one exercise from a worker's message (grader side)."""
-    if message[0] == "absent":
-        return _absent(ex, message[1]), []
-    _, index, run = message
-    return assess(ex, run, index, limits, cases)
+def _completed(ex, run, cases):
+    """The outcomes of every case: those reported, then the one that did not finish and the
+    ones never run."""
+    outcomes = list(run.outcomes)
+    if outcomes and outcomes[-1].kind == "missing":
+        return [outcomes[-1]] * len(cases)
+    if len(outcomes) < len(cases) and run.ending != "finished":
+        if run.ending == "timeout":
+            outcomes.append(framework.Outcome(
+                "timeout", error=f"it did not return within {ex.timeout:g} s"))
+        else:
+            outcomes.append(framework.Outcome("error", error=f"the process {run.detail}"))
+    while len(outcomes) < len(cases):
+        outcomes.append(framework.Outcome("notrun", error="an earlier case did not finish"))
+    return outcomes
 
 
-def _failure_note(ex, run, index, limits):
-    """A Report for a child that was stopped or died, or None if it finished."""
-    where = "checking your function" if run.stuck_at == "probes" else (
-        "your cell" if run.stuck_at == index else f"an earlier cell (cell {run.stuck_at})")
-    if run.ending == "deadline":
-        return _absent(ex, "not graded: submission time limit")
-    if run.ending == "timeout":
-        return _absent(ex, f"timed out after {limits.cell_timeout:g} s in {where}")
-    if run.ending == "crashed":
-        verb = "crashed" if run.detail.startswith("signal") else "ended"
-        return _absent(ex, f"{where} {verb} the Python process ({run.detail})")
-    if run.ending == "garbled":
-        return _absent(ex, f"{where} sent results the grader refused ({run.detail})")
-    return None
+_HIDDEN_MODULE = re.compile(r"^ModuleNotFoundError: No module named '(mlcourse\.[\w.]+)' "
+                            r"\(the course's library is not available")
 
 
-def assess(ex, run, index, limits, cases=None):
-    """Judge one exercise from what its child reported: (Report, [extra notes]).
+def assess(ex, run, cases, limits, cell_error="", cell_printed=0, cell_note="", banned=()):
+    """Judge one exercise: (Report, [extra notes]).
 
-    `cases` are framework.make_cases(ex) (made here when not given).
+    run: the ExerciseRun; cases: framework.make_cases(ex) (with the answers);
+    cell_error: what the answer cell raised; cell_note: why the answer cell was
+    not run (it crashed, hung or garbled a runner); banned: the banned functions
+    the student's code names (framework.banned_uses).
     """
     extra = []
-    own = next((c for c in run.cells if c.index == index), None)
-    if own is not None and own.error:
-        extra.append(f"your cell raised {own.error}")
-    if run.output_bytes > limits.output_bytes:
-        extra.append(f"output capped at {limits.output_bytes} bytes "
-                     f"(it printed {run.output_bytes} bytes)")
-    report = _failure_note(ex, run, index, limits)
-    if report is not None:
-        return report, extra
+    if cell_error:
+        extra.append(f"your cell raised {cell_error}")
+    printed = cell_printed + (run.printed if run else 0)
+    if printed > limits.output_bytes:
+        extra.append(f"output capped at {limits.output_bytes} bytes (it printed {printed} bytes)")
+    if cell_note:
+        return _absent(ex, cell_note), extra
     if run.reference:
         return _absent(ex, framework.reference_note(ex.name, run.reference)), extra
     if not run.found:
+        hidden = _HIDDEN_MODULE.search(cell_error or "")
+        if hidden:        # the cell reached for the course's library, which the sandbox hides
+            return _absent(ex, framework.reference_note(
+                ex.name, f"{hidden.group(1)}.{ex.name}")), []
+        if run.ending != "finished":
+            return _absent(ex, f"checking your function: the process {run.detail}"), extra
         return _absent(ex, f"`{ex.name}` is not defined after running your cell"), extra
     if run.not_plain:
         return _absent(ex, f"your function returned a {run.not_plain}, which the grader cannot "
                            "check: return numbers, NumPy arrays, tuples, lists or dicts"), extra
-    if run.probe_crash:
-        return _absent(ex, f"checking your function stopped with {run.probe_crash}"), extra
-    cases = framework.make_cases(ex) if cases is None else cases
-    if len(run.outcomes) != len(cases):
-        return _absent(ex, "the grading process sent the wrong number of results"), extra
-    return framework.judge(ex, cases, run.outcomes), extra
+    if run.crash:
+        return _absent(ex, f"checking your function stopped with {run.crash}"), extra
+    if run.ending == "garbled":
+        return _absent(ex, f"checking your function sent results the grader refused "
+                           f"({run.detail})"), extra
+    outcomes = _completed(ex, run, cases)
+    for k, (case, outcome) in enumerate(zip(cases, outcomes)):
+        hit = [b for b in case.banned if b in banned]
+        if hit and outcome.kind == "ok":
+            outcomes[k] = framework.Outcome("banned", error=", ".join(hit))
+    return framework.judge(ex, cases, outcomes), extra
 
 
 def missing_note(ex):
@@ -274,68 +349,9 @@ def summarize(report, extra):
     return f"{ex.id}: " + "; ".join(parts) if parts else ""
 
 
-def run_job(job, emit, private_fds=()):
-    """Run a job from the grader (see the module docstring), sending messages with `emit`.
-
-    job: {"lecture", "setup": [source], "cells": [[index, source]],
-    "order": [[exercise id, cell index]], "bad": [index], "limits": {...}}.
-    """
-    limits = Limits(**job["limits"])
-    deadline = time.monotonic() + limits.submission_timeout
-    shell, problems = make_shell(job["setup"])
-    emit(("setup", problems))
-    replay = {int(i): str(source) for i, source in job["cells"]}
-    bad = {int(i) for i in job["bad"]}
-    for exercise_id, index in job["order"]:
-        ex = framework.get_exercise(exercise_id)
-        emit(("start", ex.id))
-        message = grade_exercise(shell, replay, ex, index, bad, limits, deadline, private_fds)
-        if message[0] == "run":
-            message = ("run", message[1], sandbox.run_to_plain(message[2]))
-        emit((message[0], ex.id, *message[1:]))
-    emit(("done",))
-
-
-# ---------------------------------------------------------------- command line
-
-MAX_JOB_BYTES = 64 * 2**20
-
-
-def limit_memory(megabytes):
-    """Cap this process's address space (children inherit it): big allocations raise MemoryError."""
-    size = int(megabytes) * 2**20
-    resource.setrlimit(resource.RLIMIT_AS, (size, size))
-
-
-def limit_cpu(seconds):
-    """Cap the CPU time of this process and of each child it forks (SIGXCPU, then SIGKILL)."""
-    soft = int(seconds) + 1
-    resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 5))
-
-
-def not_dumpable():
-    """Make this process non-dumpable: the student's code (same uid, no capabilities)
-    can then neither ptrace it nor open its /proc/PID/fd (the channel to the grader)."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(4, 0, 0, 0, 0)        # PR_SET_DUMPABLE = 4
-    except (OSError, AttributeError):
-        pass
-
-
 def main():
-    """Read the job from stdin, report on stdout (fd 1 becomes private), exit 0."""
-    job = json.loads(sys.stdin.buffer.read(MAX_JOB_BYTES))
-    channel = os.dup(1)
-    devnull = os.open(os.devnull, os.O_RDWR)
-    os.dup2(devnull, 0)
-    os.dup2(devnull, 1)      # stray prints (IPython, warnings) cannot corrupt the channel
-    not_dumpable()
-    limits = Limits(**job["limits"])
-    limit_memory(limits.memory_mb)
-    limit_cpu(limits.submission_timeout + 10)
-    run_job(job, lambda message: sandbox.send(channel, message), private_fds=(channel,))
-    return 0
+    """Run the student side (runner.main), for command lines that name this module."""
+    return runner.main()
 
 
 if __name__ == "__main__":
