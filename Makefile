@@ -160,7 +160,9 @@ CHP_STAMP   := $(CHP_DIR)/.installed-$(CHP_VERSION)
 
 hub-env: $(HUB_STAMP) $(CHP_STAMP)
 
-$(HUB_STAMP): $(STAMP) requirements/hub.txt jupyter/overrides.json jupyter/jupyter_server_config.json
+# (.venv only has to exist: its kernel spec names .venv/bin/python, whatever is installed later)
+$(HUB_STAMP): requirements/hub.txt jupyter/overrides.json jupyter/jupyter_server_config.json
+	test -f $(STAMP) || $(MAKE) setup
 	test -x $(HUB_VENV)/bin/python || $(PYTHON) -m venv $(HUB_VENV)
 	$(HUB_VENV)/bin/python -m pip install -qq -r requirements/hub.txt
 	# (ipykernel warns that the hub's prefix is not on .venv's path: the hub's JupyterLab looks there)
