@@ -245,3 +245,46 @@ def test_claim_3_3_sgd_beats_batch_gd_under_a_fixed_budget(large_problem):
     erm = np.append(*linear.logistic_fit(X, y))
     r_erm, r_sgd = expected_logistic_risk(np.array([erm, theta_sgd]), **problem)
     assert 0 < r_sgd - r_erm < 0.001
+
+
+# ------------------------------------------------------------------ section 5: work to a target loss
+
+def _gd_steps_to_target(X, y, lr, target, max_steps=200):
+    theta = np.zeros(X.shape[1] + 1)
+    for t in range(1, max_steps + 1):
+        theta = theta - lr * np.append(*linear.logistic_grad(theta[:-1], theta[-1], X, y))
+        if logistic_risk(theta, X, y) <= target:
+            return t
+    return None
+
+
+def _sgd_steps_to_target(X, y, lr, batch_size, target, rng, check_every=10, max_steps=20_000):
+    theta, t = np.zeros(X.shape[1] + 1), 0
+    while t < max_steps:
+        for batch in minibatches(len(y), batch_size, rng):
+            theta = theta - lr * np.append(*linear.logistic_grad(theta[:-1], theta[-1],
+                                                                 X[batch], y[batch]))
+            t += 1
+            if t % check_every == 0 and logistic_risk(theta, X, y) <= target:
+                return t
+    return None
+
+
+def test_sgd_work_to_a_target_loss_does_not_grow_with_n_while_gd_work_does():
+    """Counted in example-gradients (machine-independent): GD needs about the same number of
+    full steps at every N, so its work grows like N; SGD's work stays flat (lecture: 7,900 vs
+    77,000 at N = 1,000 and 8,100 vs 8,000,000 at N = 100,000)."""
+    problem = ill_conditioned_classes(p=20)
+    work, B = {}, 10
+    for n in (1_000, 10_000):
+        X, y = data.make_gaussian_classes(n, **problem, seed=1)
+        target = logistic_risk(np.append(*linear.logistic_fit(X, y)), X, y) + 0.01
+        gd = _gd_steps_to_target(X, y, 4.0, target)
+        sgd_steps = _sgd_steps_to_target(X, y, 0.5, B, target, np.random.default_rng(0))
+        assert gd is not None and sgd_steps is not None
+        if n == 1_000:                                              # gamma = 8 never gets there
+            assert _gd_steps_to_target(X, y, 8.0, target) is None
+        work[n] = (gd * n, B * sgd_steps)
+    assert work[1_000][0] > 5 * work[1_000][1]                       # 77,000 vs 7,900
+    assert work[10_000][0] > 50 * work[10_000][1]                    # 960,000 vs 8,200
+    assert 0.5 < work[10_000][1] / work[1_000][1] < 2                # SGD's work does not grow
