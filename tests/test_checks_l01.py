@@ -26,8 +26,53 @@ REFERENCE = {
 }
 
 
+# Conceptual questions: the right answer, and wrong answers a student might give.
+QUESTIONS = {
+    "threshold_q1": (14, [16, 12, 2, "14 functions"]),     # 16 - XOR - XNOR = 14
+    "perceptron_q1": (5, [-1, 4, 6, 0]),    # the old score; w.x without b; the change; no update
+    "perceptron_q2": (100, [10, 50, 25, 0.01]),   # R/gamma, R^2/gamma/..., (R/gamma)/..., (gamma/R)^2
+    "perceptron_q3": ("a", ["b", "c", "d", 1]),
+}
+
+
 def test_all_lecture_1_exercises_are_registered_in_order():
-    assert [ex.id for ex in exercises_of("01_perceptron")] == list(REFERENCE)
+    assert [ex.id for ex in exercises_of("01_perceptron")] == list(REFERENCE) + list(QUESTIONS)
+
+
+@pytest.mark.parametrize("id", QUESTIONS)
+def test_question_right_answer_scores_full_marks(id):
+    report = grade(id, {id: QUESTIONS[id][0]})
+    assert report.score == report.exercise.points == 1, report.text()
+
+
+@pytest.mark.parametrize("id", QUESTIONS)
+def test_question_unanswered_scores_zero(id):
+    report = grade(id, {id: None})
+    assert report.score == 0 and "not answered yet" in report.text()
+
+
+@pytest.mark.parametrize("id, wrong", [(id, w) for id, (_, ws) in QUESTIONS.items() for w in ws])
+def test_question_wrong_answer_scores_zero_with_feedback(id, wrong):
+    report = grade(id, {id: wrong})
+    assert report.score == 0, report.text()
+    assert "FAIL" in report.text()
+
+
+def test_question_answers_are_what_the_reference_computes():
+    """The keyed answers follow from the course's own code, not from memory."""
+    corners = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], float)
+    separable = sum(ref.max_margin_separator(corners, np.array(labels))[2] > 1e-9
+                    for labels in np.ndindex(2, 2, 2, 2)
+                    if 0 < sum(labels) < 4) + 2          # the two constant functions
+    assert separable == QUESTIONS["threshold_q1"][0]
+    w, b = ref.perceptron_update(np.array([1.0, -1.0]), 0.0, np.array([1.0, 2.0]), 1, 1.0)
+    assert w @ np.array([1.0, 2.0]) + b == QUESTIONS["perceptron_q1"][0]
+    assert (5 / 0.5) ** 2 == QUESTIONS["perceptron_q2"][0]
+    X = np.array([[2.0, 1.0], [-1.0, -1.5], [0.5, -2.0], [1.0, 2.0], [-2.0, 0.5]])
+    y = np.array([1, 0, 0, 1, 0])
+    w1, b1, n1 = ref.perceptron_fit(X, y, lr=1.0)
+    w2, b2, n2 = ref.perceptron_fit(X, y, lr=0.1)
+    assert n1 == n2 and np.allclose(w2, 0.1 * w1) and np.isclose(b2, 0.1 * b1)
 
 
 @pytest.mark.parametrize("id", REFERENCE)

@@ -2,7 +2,7 @@
 import numpy as np
 
 from mlcourse import perceptron as ref
-from mlcourse.grading.framework import Case, exercise
+from mlcourse.grading.framework import Case, choice_judge, exercise, number_judge, question
 
 LECTURE = "01_perceptron"
 
@@ -120,3 +120,33 @@ def perceptron_fit_cases(rng):
         case("an epoch with no mistake ends training", and_X, np.array([0, 1, 1, 1]), 1.0, 100,
              "stop as soon as a whole pass over the data makes no update"),
     ]
+
+
+# ------------------------------------------------------------------ conceptual questions
+
+question("threshold_q1", LECTURE, "how many of the 16 Boolean functions of two inputs one "
+         "threshold unit computes",
+         judge=number_judge(14, 0, "not quite: a single unit computes exactly the functions "
+                            "whose 1s and 0s a line can separate on the four corners"),
+         hint="go through the 16 truth tables (or count the ones that are NOT linearly "
+              "separable: XOR is one)")
+
+
+question("perceptron_q1", LECTURE, "the score w·x + b of the example after one update "
+         "(w = (1, -1), b = 0, x = (1, 2), y = 1, lr = 1)",
+         judge=number_judge(5, 1e-9, "not quite: predict first (1 if w·x + b >= 0), then apply "
+                            "w += lr (y - y_hat) x and b += lr (y - y_hat), then recompute "
+                            "the score with the NEW w and b"),
+         hint="the prediction uses the OLD w and b; the score asked for uses the NEW ones")
+
+
+question("perceptron_q2", LECTURE, "Novikoff's bound with R = 5 and margin gamma = 0.5",
+         judge=number_judge(100, 1e-9, "not quite: the bound is (R / gamma)^2"),
+         hint="R = max ||(x, 1)||, gamma the margin of a separating hyperplane")
+
+
+question("perceptron_q3", LECTURE, "the perceptron from w = 0, b = 0 with lr = 0.1 instead of 1",
+         judge=choice_judge("a", explain="not quite: from a zero start every weight vector of "
+                            "the lr = 0.1 run is 0.1 times the one of the lr = 1 run, and "
+                            "multiplying (w, b) by a positive number changes no prediction"),
+         hint="write the weights after k updates as a sum of the k update terms")

@@ -48,6 +48,68 @@ def dead_fraction_cases(rng):
     ]
 
 
+
+def local_linear_map(params, x):
+    """The affine map a ReLU network (ReLU hidden layers, linear output) computes around x:
+    (W_eff, b_eff) with f(x') = x' @ W_eff + b_eff for every x' with x's activation pattern.
+    Each hidden layer keeps the columns of its active units (z > 0) and zeroes the others."""
+    x = np.asarray(x, dtype=float)
+    W_eff, b_eff, a = np.eye(x.shape[0]), np.zeros(x.shape[0]), x
+    for l, (W, b) in enumerate(params):
+        z = a @ W + b
+        W_eff, b_eff = W_eff @ W, b_eff @ W + b
+        if l < len(params) - 1:
+            active = z > 0
+            W_eff, b_eff, a = W_eff * active, b_eff * active, np.maximum(z, 0)
+    return W_eff, b_eff
+
+
+def _he(rng, sizes):
+    return [(rng.normal(0, np.sqrt(2 / a), (a, b)), rng.normal(0, 0.1, b))
+            for a, b in zip(sizes[:-1], sizes[1:])]
+
+
+@exercise("relu_local_linear_map", LECTURE, "local_linear_map")
+def local_linear_map_cases(rng):
+    def case(name, params, x, hint):
+        return Case(name, args=(params, x), expected=local_linear_map(params, x), hint=hint)
+
+    # 2 inputs, 3 hidden units, 1 output. At x = (1, 1): z = (2, -1, 0.5): unit 2 is off.
+    hand = [(np.array([[1.0, -1.0, 0.5], [1.0, 0.5, -0.5]]), np.array([0.0, -0.5, 0.5])),
+            (np.array([[1.0], [2.0], [-1.0]]), np.array([0.25]))]
+    # Every unit on at x = (1, 2) (positive weights, biases): the plain product of the layers.
+    on = [(np.array([[1.0, 0.5], [0.5, 1.0]]), np.array([0.1, 0.2])),
+          (np.array([[1.0, -1.0], [2.0, 0.5]]), np.array([-0.3, 0.0]))]
+    # Layer 1 all on at x = 1; layer 2 unit 0 off: z2 = (1 - 2, 1) -> masks at EVERY hidden layer.
+    deep = [(np.array([[1.0, 1.0]]), np.zeros(2)),
+            (np.array([[1.0, 0.0], [-2.0, 1.0]]), np.zeros(2)),
+            (np.array([[3.0], [1.0]]), np.array([-5.0]))]
+    # Output biases and weights that make the output negative: the output layer is linear.
+    negative_out = [(np.array([[1.0, -1.0]]), np.array([0.0, 0.0])),
+                    (np.array([[-2.0], [1.0]]), np.array([-1.0]))]
+    sizes = [5, 16, 16, 16, 3]
+    big = _he(rng, sizes)
+    mask_hint = ("a unit is active where its pre-activation z = a @ W + b is > 0 at THIS x; "
+                 "an inactive unit contributes nothing: zero its column in W_eff and its entry "
+                 "in b_eff, layer after layer")
+    bias_hint = ("the bias is carried through the later layers too: b_eff <- b_eff @ W + b, "
+                 "then masked like W_eff")
+    return [
+        case("one hidden layer of 3 units, the second inactive at x", hand, np.array([1.0, 1.0]),
+             mask_hint),
+        case("every hidden unit active: the product of the layers", on, np.array([1.0, 2.0]),
+             bias_hint),
+        case("a unit of the second hidden layer is off although all of the first are on", deep,
+             np.array([1.0]), "compute the mask of each hidden layer from its own z, after "
+                              "the ReLU of the layer below"),
+        case("the output layer is linear: a negative output is not cut", negative_out,
+             np.array([2.0]), "apply the mask to the hidden layers only, not to the output layer"),
+        case("3 hidden layers of 16 units, random input", big, rng.normal(size=5), mask_hint),
+        case("the same network at another input: another pattern, another map", big,
+             rng.normal(size=5) * 2, mask_hint),
+    ]
+
+
 question("relu_q1", LECTURE, "fraction of the ReLU units of a layer that output 0 on an input, at init",
          judge=number_judge(0.5, 0.1, "not quite: for a fixed input, z = a . w is "
                             "symmetric around 0 over the random weights"),
@@ -64,3 +126,10 @@ question("relu_q3", LECTURE, "why the 4-hidden-layer sigmoid net trails after a 
          judge=choice_judge("b", explain="not quite: compare the speeds of learning of the layers "
                             "(lecture 6)"),
          hint="the deep net is behind from the very first epoch, before it could overfit")
+
+
+question("relu_q4", LECTURE, "the most linear pieces of x -> f(x) for 1 input, 5 ReLU units, "
+         "a linear output",
+         judge=number_judge(6, 0, "not quite: each hidden unit relu(w x + b) bends the "
+                            "function at one point at most, x = -b / w"),
+         hint="count the points where the slope can change")
