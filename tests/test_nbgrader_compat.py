@@ -3,8 +3,10 @@
 nbgrader lives in its own environment (.venv-nbgrader, built by the Makefile)
 so the student environment stays free of it. This test sets up a throw-away
 nbgrader course with solutions/01_perceptron.ipynb as its source, runs
-`nbgrader generate_assignment` and `nbgrader autograde` on three submissions
-(correct, blank, partial), reads the per-question scores from the gradebook
+`nbgrader generate_assignment` and `nbgrader autograde` on submissions (correct, blank,
+partial, and notebooks that only score when run top to bottom as nbgrader runs them: a
+helper in a cell the student added, an import in an added cell, a cell that defines the
+function and then raises), reads the per-question scores from the gradebook
 (nbgrader.api.Gradebook) and compares them with our CSV.
 """
 import csv
@@ -21,11 +23,37 @@ import pytest
 from mlcourse.grading import grader
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
-from make_submissions import IDS, LECTURE, REPO, make_submissions  # noqa: E402
+from make_submissions import IDS, LECTURE, REPO, answered, make_submissions  # noqa: E402
+
+import nbformat  # noqa: E402
 
 NBG_BIN = REPO / ".venv-nbgrader" / "bin"
 KERNELS = REPO / ".venv" / "share" / "jupyter"
-STUDENTS = ["correct", "blank", "partial"]
+STUDENTS = ["correct", "blank", "partial", "helper_cell", "import_cell", "define_then_raise"]
+
+
+def _cell_index(nb, grade_id):
+    return next(i for i, c in enumerate(nb.cells)
+                if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def replay_variants():
+    """{name: notebook} of answers that need the whole notebook, run in order."""
+    variants = {}
+    nb = variants["helper_cell"] = answered()          # a helper in a cell added below
+    i = _cell_index(nb, "perceptron_predict")
+    nb.cells[i].source = ("def perceptron_predict(X, w, b):\n"
+                          "    return (_scores(X, w, b) >= 0).astype(int)\n")
+    nb.cells.insert(i + 1, nbformat.v4.new_code_cell(
+        "def _scores(X, w, b):\n    return X @ w + b\n"))
+    nb = variants["import_cell"] = answered()          # an import in a cell added above
+    i = _cell_index(nb, "perceptron_predict")
+    nb.cells.insert(i, nbformat.v4.new_code_cell("from numpy import where as np_where"))
+    nb.cells[i + 1].source = ("def perceptron_predict(X, w, b):\n"
+                              "    return np_where(X @ w + b >= 0, 1, 0)\n")
+    nb = variants["define_then_raise"] = answered()    # defines it, then a test line raises
+    nb.cells[_cell_index(nb, "perceptron_fit")].source += "\nperceptron_fit(None, None)\n"
+    return variants
 
 pytestmark = [
     pytest.mark.nbgrader,
@@ -82,6 +110,9 @@ def both_grades(tmp_path_factory):
     """(nbgrader's points, our points): {student: {exercise id: points}} each."""
     root = tmp_path_factory.mktemp("nbgrader")
     paths = make_submissions(root / "subs")
+    for name, nb in replay_variants().items():
+        paths[name] = root / "subs" / f"{name}.ipynb"
+        nbformat.write(nb, paths[name])
     submissions = {s: paths[s] for s in STUDENTS}
     course = root / "course"
     course.mkdir()
@@ -108,9 +139,17 @@ def test_same_points_as_nbgrader(both_grades, student):
 
 def test_nbgrader_sees_partial_credit(both_grades):
     theirs, _, _ = both_grades
-    assert sum(theirs["correct"].values()) == 5
+    assert sum(theirs["correct"].values()) == len(IDS)
     assert sum(theirs["blank"].values()) == 0
     assert sum(theirs["partial"].values()) == 3
+
+
+def test_replayed_variants_score_in_full(both_grades):
+    """nbgrader gives these full marks (our grader must too: test_same_points_as_nbgrader)."""
+    theirs, ours, _ = both_grades
+    for name in ("helper_cell", "import_cell", "define_then_raise"):
+        assert sum(theirs[name].values()) == len(IDS), (name, theirs[name])
+        assert sum(ours[name].values()) == len(IDS), (name, ours[name])
 
 
 def test_validate_fails_on_a_blank_notebook(both_grades):
