@@ -78,6 +78,8 @@ CONTRACT = {
     "07_relu": ["relu_dead_fraction"],
     "08_universal_approximation": ["uat_staircase", "uat_relu_interpolant", "uat_count_regions"],
     "09_regularization": ["regularization_l2_step", "regularization_dropout"],
+    "10_training": ["train_sgd_step", "train_mlp", "train_early_stopping", "train_select_config",
+                    "train_symmetry"],
 }
 
 
