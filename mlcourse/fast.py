@@ -69,54 +69,58 @@ class InPlaceStep:
         dtype = Ws[0].dtype
         sizes = [Ws[0].shape[0]] + [W.shape[1] for W in Ws]
         self.Xb, self.Yb = np.empty((m, sizes[0]), dtype), np.empty((m, sizes[-1]), dtype)
-        self.Zs = [np.empty((m, k), dtype) for k in sizes[1:]]        # Z_l, then A_l in place
+        Zs = [np.empty((m, k), dtype) for k in sizes[1:]]             # Z_l, then A_l in place
+        self.hidden = list(zip(Ws[:-1], bs[:-1], Zs[:-1]))
+        self.W_out, self.b_out, self.P = Ws[-1], bs[-1], Zs[-1]
         self.col, self.T = np.empty((m, 1), dtype), np.empty((m, sizes[-1]), dtype)
         self.f, self.dmul = _inplace(hidden, alpha)
-        self.Ws, self.bs, self.output, self.loss, self.decay = Ws, bs, output, loss, decay
+        self.output, self.decay = output, decay
+        self.mse_sigmoid = loss == "mse" and output == "sigmoid"
         self.scale = 2.0 * lr / (m * sizes[-1]) if loss == "mse" else lr / m   # D = lr δ_L
-        self.layers = [self._layer(l, m, sizes, dtype) for l in range(len(Ws) - 1, -1, -1)]
+        self.layers = [self._layer(l, m, sizes, dtype, Ws, bs, Zs)
+                       for l in range(len(Ws) - 1, -1, -1)]
 
-    def _layer(self, l, m, sizes, dtype):
+    def _layer(self, l, m, sizes, dtype, Ws, bs, Zs):
         """What the backward pass of layer l needs, from the last layer to the first."""
-        A_prev = self.Xb if l == 0 else self.Zs[l - 1]
+        A_prev = self.Xb if l == 0 else Zs[l - 1]
         below = (np.empty((m, sizes[l]), dtype), np.empty((m, sizes[l]), dtype)) if l else None
-        return (A_prev.T, A_prev, self.Ws[l], self.Ws[l].T, self.bs[l],
+        return (A_prev.T, A_prev, Ws[l], Ws[l].T, bs[l],
                 np.empty((sizes[l], sizes[l + 1]), dtype), np.empty(sizes[l + 1], dtype), below)
 
-    def _forward(self):
-        A = self.Xb
-        for W, b, Z in zip(self.Ws, self.bs, self.Zs):
-            np.dot(A, W, out=Z)
-            np.add(Z, b, out=Z)
-            A = Z if Z is self.Zs[-1] else self.f(Z)
-        _output_inplace(A, self.output, self.col)
-        return A
-
     def _error(self, P):
-        """D = lr δ_L, overwriting the outputs P."""
-        if self.loss == "mse" and self.output == "sigmoid":           # σ'(Z_L) = P (1 - P)
+        """D = lr δ_L, computed from the outputs P into P."""
+        if self.mse_sigmoid:                                          # σ'(Z_L) = P (1 - P)
             np.multiply(np.subtract(1, P, out=self.T), P, out=self.T)
-        np.subtract(P, self.Yb, out=P)
-        np.multiply(P, self.scale, out=P)
-        if self.loss == "mse" and self.output == "sigmoid":
-            np.multiply(P, self.T, out=P)
+        P -= self.Yb
+        P *= self.scale
+        if self.mse_sigmoid:
+            P *= self.T
         return P
 
     def step(self):
         """Forward, backward and update on the batch in Xb, Yb."""
-        D = self._error(self._forward())
-        for A_prev_T, A_prev, W, W_T, b, dW, db, below in self.layers:
-            np.dot(A_prev_T, D, out=dW)
+        dot, f, A = np.dot, self.f, self.Xb
+        for W, b, Z in self.hidden:                                   # forward
+            dot(A, W, out=Z)
+            Z += b
+            A = f(Z)
+        P = self.P
+        dot(A, self.W_out, out=P)
+        P += self.b_out
+        _output_inplace(P, self.output, self.col)
+        D, dmul, decay = self._error(P), self.dmul, self.decay
+        for A_prev_T, A_prev, W, W_T, b, dW, db, below in self.layers:   # backward, update
+            dot(A_prev_T, D, out=dW)
             np.add.reduce(D, axis=0, out=db)
             if below is not None:
                 dA, tmp = below
-                np.dot(D, W_T, out=dA)                                  # W before its update
-                self.dmul(dA, A_prev, tmp)
+                dot(D, W_T, out=dA)                                   # W before its update
+                dmul(dA, A_prev, tmp)
                 D = dA
-            if self.decay != 1.0:
-                np.multiply(W, self.decay, out=W)
-            np.subtract(W, dW, out=W)
-            np.subtract(b, db, out=b)
+            if decay != 1.0:
+                W *= decay
+            W -= dW
+            b -= db
 
 
 # ------------------------------------------------------------------ evaluation
@@ -201,18 +205,20 @@ def _record(history, params, part, data, names):
         history[f"{part}_accuracy"].append(float(acc))
 
 
-def _epoch(steps, X, Y, order, batch_size, make_step, on_batch):
+def _epoch(steps, X, Y, order, batch_size, make_step, on_batch=None):
     """One pass over the batches order[k:k + batch_size]; steps caches one InPlaceStep
-    per batch size; on_batch() is called after every update."""
+    per batch size; on_batch(), if given, is called after every update."""
+    take = np.take
     for k in range(0, X.shape[0], batch_size):
         batch = order[k:k + batch_size]
-        if batch.shape[0] not in steps:
-            steps[batch.shape[0]] = make_step(batch.shape[0])
-        s = steps[batch.shape[0]]
-        np.take(X, batch, axis=0, out=s.Xb, mode="clip")
-        np.take(Y, batch, axis=0, out=s.Yb, mode="clip")
+        s = steps.get(batch.shape[0])
+        if s is None:
+            s = steps[batch.shape[0]] = make_step(batch.shape[0])
+        take(X, batch, axis=0, out=s.Xb, mode="clip")
+        take(Y, batch, axis=0, out=s.Yb, mode="clip")
         s.step()
-        on_batch()
+        if on_batch is not None:
+            on_batch()
 
 
 def sgd_train(params, X, y, *, epochs, batch_size, lr, rng, l2=0.0, hidden="relu",
@@ -234,9 +240,9 @@ def sgd_train(params, X, y, *, epochs, batch_size, lr, rng, l2=0.0, hidden="relu
     current, names = list(zip(Ws, bs)), (hidden, output, loss, alpha)   # views of Ws, bs
     history, steps, count = _new_history(monitor_train, val, every), {}, [0]
 
-    def on_batch():
+    def on_batch():                                   # only with eval_every
         count[0] += 1
-        if every and count[0] % every == 0:
+        if count[0] % every == 0:
             history["val_accuracy_steps"].append((count[0], evaluate(current, *val, *names)[1]))
 
     def make_step(m):
@@ -244,7 +250,7 @@ def sgd_train(params, X, y, *, epochs, batch_size, lr, rng, l2=0.0, hidden="relu
     with np.errstate(over="ignore", under="ignore"):          # exp overflow -> σ = 0 exactly
         for epoch in range(epochs):
             _epoch(steps, *train[:2], rng.permutation(len(train[0])), batch_size, make_step,
-                   on_batch)
+                   on_batch if every else None)
             _record(history, current, "train", train if monitor_train else None, names)
             _record(history, current, "val", val, names)
             if callback is not None and callback(epoch, [(W.copy(), b.copy()) for W, b in current],
