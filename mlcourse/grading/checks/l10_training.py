@@ -87,11 +87,13 @@ def sgd_step_cases(rng):
         params, grads = layers(sizes), layers(sizes)
         return Case(name, args=(params, grads, lr), probe=_step_probe,
                     expected=_ref_sgd_step(params, grads, lr), hint=hint)
-    rule = "each new pair is (W - lr * dW, b - lr * db): move against the gradient"
+    rule = ("each new weight matrix is the old one minus lr times its gradient, and the same "
+            "for the biases: move against the gradient")
     return [
         case("one layer (softmax regression), lr = 0.1", [4, 3], 0.1, rule),
         case("two layers 5 -> 4 -> 3, lr = 0.5: every pair is updated", [5, 4, 3], 0.5,
-             "loop over zip(params, grads) and update every (W, b) pair, the biases too"),
+             "walk through params and grads side by side and update every layer, the biases "
+             "too"),
         case("three layers 3 -> 6 -> 5 -> 2, lr = 0.01 (the inputs are left unchanged)",
              [3, 6, 5, 2], 0.01,
              "build new arrays (W - lr * dW) instead of updating in place (W -= ...): the "
@@ -290,12 +292,12 @@ def train_mlp_cases(rng):
     y = np.asarray(digits.y_train[:5000])
     one, two = [n_in, 30, 10], [n_in, 20, 20, 10]
     learn = ("if the accuracy is near 10%, the network did not learn: step against the gradient "
-             "(W - lr * dW), start from small random weights (He or Glorot, lecture 6; not "
-             "zeros), and make one step per mini-batch of batch_size rows of "
-             "order = rng.permutation(n) in every epoch")
-    rng_hint = ("draw every random number (initialization and shuffling) from the rng argument: "
-                "rng.normal(...), rng.permutation(n); never np.random.seed, np.random.* or a "
-                "new default_rng inside your function")
+             "(subtract lr times it), start from small random weights (He or Glorot, lecture 6; "
+             "not zeros), and take one step per mini-batch of batch_size rows, in a new random "
+             "order every epoch")
+    rng_hint = ("draw every random number (initialization and shuffling) from the rng argument, "
+                "with its own methods (normal, permutation); never np.random.seed, np.random.* "
+                "or a new default_rng inside your function")
     return [
         Case(f"784-30-10 on 5,000 training digits, 5 epochs, batches of 10, lr = 0.1: accuracy "
              f"on {HELD_OUT:,} held-out test digits",
