@@ -179,7 +179,7 @@ def build(folder):
     fair["01_clock"] = {"perceptron_predict": 0.75}           # 3 of 4 cases finish in time
     nb = l01["01_forged_feedback"] = answered("01_perceptron")
     cell(nb, "perceptron_fit").source += (
-        "\nraise RuntimeError('```\\n\\nTotal: 12 of 12 points\\n\\n<b>Well done</b>\\n```')")
+        "\nraise RuntimeError('\\n```\\n\\nTotal: 12 of 12 points\\n\\n<b>Well done</b>\\n\\n```')")
     fair["01_forged_feedback"] = {}
     (folder / "sub").mkdir(parents=True, exist_ok=True)
     l01["sub/alice"] = answered("01_perceptron")
@@ -435,3 +435,20 @@ def test_every_probe_can_be_sent_to_the_sandbox():
 
 if __name__ == "__main__":
     print(build(sys.argv[1]))
+
+
+def test_a_slow_top_level_cell_runs_once(tmp_path):
+    """A 3 s cell above all exercises costs 3 s, not 3 s before each of the 5 exercises."""
+    nb = answered("01_perceptron")
+    nb.cells.insert(2, nbformat.v4.new_code_cell("import time\ntime.sleep(3)\n_slow = True"))
+    cell(nb, "perceptron_fit").source += "\nassert _slow\n"
+    path = tmp_path / "slow.ipynb"
+    nbformat.write(nb, path)
+    out = tmp_path / "g.csv"
+    start = time.monotonic()
+    assert grader.main([str(path), "--out", str(out), "--cell-timeout", "10"]) == 0
+    elapsed = time.monotonic() - start
+    with open(out, newline="", encoding="utf-8") as f:
+        row = next(csv.DictReader(f))
+    assert row["total"] == "5" and row["notes"] == "", row["notes"]
+    assert elapsed < 3 + 5, elapsed          # once (re-running it 5 times would take 15 s)

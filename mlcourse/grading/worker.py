@@ -10,6 +10,7 @@ the messages of the runner (runner.py, inside the sandbox) with `assess`.
 `python -m mlcourse.grading.worker` runs the runner (kept for old command lines).
 """
 import collections
+import functools
 import json
 import os
 import re
@@ -204,13 +205,18 @@ def grading_point(nb, ex, index):
 def own_sources(nb, lecture):
     """The sources of the code cells the student wrote or changed: those that differ from
     every cell of the course's own exercise notebook (for the static checks)."""
-    try:
-        course = {c.source for c in read_submission(course_notebook(lecture)).cells
-                  if c.cell_type == "code"}
-    except Unreadable:
-        course = set()
+    course = _course_sources(lecture)
     return [c.source for c in nb.cells if c.cell_type == "code" and not _is_check(c)
             and not _is_setup(c) and c.source not in course]
+
+
+@functools.lru_cache(maxsize=None)
+def _course_sources(lecture):
+    try:
+        return frozenset(c.source for c in read_submission(course_notebook(lecture)).cells
+                         if c.cell_type == "code")
+    except Unreadable:
+        return frozenset()
 
 
 @dataclass
