@@ -489,6 +489,9 @@ def test_no_student_sees_or_changes_another_students_work(hub, classroom, course
         response = bob.request.get(f"{hub.url}/user/bob/api/contents/{path}")
         assert response.status in (400, 403, 404) and "alice's answer" not in response.text(), \
             f"bob read alice's notebook through his own server: {response.status}"
+    bob.goto(f"{hub.url}/user/alice/lab")                    # what bob sees in his browser
+    assert "403" in bob.locator("body").inner_text() and "alice's answer" not in bob.content()
+    bob.screenshot(path=str(ARTIFACTS / "bob-opens-alice.png"))
     listing = bob.request.get(f"{hub.url}/user/bob/api/contents/").json()
     assert [item["name"] for item in listing["content"] if not item["name"].startswith(".")] == ["mlcourse"]
     assert {user: sha(path) for user, path in saved.items()} == before
