@@ -26,7 +26,8 @@ import numpy as np
 from mlcourse.validation import as_count, as_labels, as_nonnegative, as_rng, as_scalar, as_vector
 
 __all__ = ["make_blobs", "make_xor", "make_circles", "make_moons", "make_spirals",
-           "make_gaussian_classes", "make_regression_1d", "flip_labels", "noisy_moons", "Digits", "load_digits",
+           "make_gaussian_classes", "make_regression_1d", "flip_labels", "noisy_moons", "Digits",
+           "load_digits",
            "DataUnavailableError", "MNIST_SHA256", "SOURCES", "NetworkSize", "NETWORK_SIZES",
            "NETWORK_DOUBLING_YEARS", "ANIMAL_SIZES"]
 

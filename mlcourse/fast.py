@@ -30,19 +30,41 @@ def _leaky_factor(A, alpha):
     return np.where(A > 0, 1, alpha).astype(A.dtype)
 
 
+def _sigmoid_d(dA, A, tmp):
+    """dA *= σ'(Z) = A (1 - A)."""
+    np.subtract(1, A, out=tmp)
+    tmp *= A
+    dA *= tmp
+
+
+def _tanh_d(dA, A, tmp):
+    """dA *= tanh'(Z) = 1 - A²."""
+    np.multiply(A, A, out=tmp)
+    np.subtract(1, tmp, out=tmp)
+    dA *= tmp
+
+
+def _relu_d(dA, A, tmp):
+    """dA *= ReLU'(Z) = [A > 0]."""
+    np.greater(A, 0, out=tmp)
+    dA *= tmp
+
+
 def _inplace(hidden, alpha):
-    """(f, dmul): f(Z) overwrites Z with f(Z); dmul(dA, A, tmp) multiplies dA in place
-    by f'(Z), written through A = f(Z) (possible for every hidden activation here)."""
+    """(f, dmul): f(Z) overwrites Z with f(Z) and returns it; dmul(dA, A, tmp) multiplies dA
+    in place by f'(Z), written through A = f(Z) (possible for every hidden activation here)."""
+    def leaky(Z):
+        Z *= _leaky_factor(Z, alpha)
+        return Z
+
+    def leaky_d(dA, A, tmp):
+        dA *= _leaky_factor(A, alpha)
     return {
-        "sigmoid": (lambda Z: expit(Z, out=Z),
-                    lambda dA, A, tmp: dA.__imul__(np.multiply(np.subtract(1, A, out=tmp), A, out=tmp))),
-        "tanh": (lambda Z: np.tanh(Z, out=Z),
-                 lambda dA, A, tmp: dA.__imul__(np.subtract(1, np.multiply(A, A, out=tmp), out=tmp))),
-        "relu": (lambda Z: np.maximum(Z, 0, out=Z),
-                 lambda dA, A, tmp: dA.__imul__(np.greater(A, 0, out=tmp))),
-        "leaky_relu": (lambda Z: Z.__imul__(_leaky_factor(Z, alpha)),
-                       lambda dA, A, tmp: dA.__imul__(_leaky_factor(A, alpha))),
-        "linear": (lambda Z: Z, lambda dA, A, tmp: dA),
+        "sigmoid": (lambda Z: expit(Z, out=Z), _sigmoid_d),
+        "tanh": (lambda Z: np.tanh(Z, out=Z), _tanh_d),
+        "relu": (lambda Z: np.maximum(Z, 0, out=Z), _relu_d),
+        "leaky_relu": (leaky, leaky_d),
+        "linear": (lambda Z: Z, lambda dA, A, tmp: None),
     }[hidden]
 
 
@@ -234,7 +256,8 @@ def sgd_train(params, X, y, *, epochs, batch_size, lr, rng, l2=0.0, hidden="relu
     """
     params, loss, train, val, every = _checked(params, X, y, X_val, y_val, hidden, output,
                                                loss, eval_every, callback)
-    epochs, batch_size, rng = as_count(epochs, "epochs"), as_count(batch_size, "batch_size"), as_rng(rng)
+    epochs, batch_size = as_count(epochs, "epochs"), as_count(batch_size, "batch_size")
+    rng = as_rng(rng)
     lr, l2 = as_scalar(lr, "lr", positive=True), as_nonnegative(l2, "l2")
     Ws, bs = [W.copy() for W, _ in params], [b.copy() for _, b in params]
     current, names = list(zip(Ws, bs)), (hidden, output, loss, alpha)   # views of Ws, bs

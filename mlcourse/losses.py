@@ -9,7 +9,7 @@ accurate even for confident wrong predictions (a logit of -1000 for the true cla
 import numpy as np
 
 from mlcourse.activations import log_softmax, softmax
-from mlcourse.validation import as_array, as_labels, as_matrix
+from mlcourse.validation import as_array, as_count, as_labels, as_matrix
 
 __all__ = ["EPS", "one_hot", "binary_cross_entropy", "binary_cross_entropy_with_logits",
            "cross_entropy", "cross_entropy_with_logits", "softmax_cross_entropy_grad",
@@ -42,9 +42,7 @@ def one_hot(y, n_classes):
     y: (n,) integer labels in {0, ..., n_classes - 1}; n_classes: int K.
     Returns: (n, K) float array.
     """
-    if not isinstance(n_classes, (int, np.integer)) or isinstance(n_classes, bool) \
-            or n_classes < 1:
-        raise ValueError(f"n_classes must be a positive int; got {n_classes!r}")
+    n_classes = as_count(n_classes, "n_classes")
     y = as_labels(y, "y", classes=int(n_classes))
     Y = np.zeros((y.shape[0], int(n_classes)))
     Y[np.arange(y.shape[0]), y] = 1.0

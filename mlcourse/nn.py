@@ -44,7 +44,8 @@ from mlcourse.validation import (as_count, as_inputs, as_labels, as_nonnegative,
                                  as_rng, as_scalar, as_sizes, as_targets)
 
 __all__ = ["dense_forward", "dense_backward", "activation_forward", "activation_backward",
-           "dropout_forward", "output_forward", "output_delta", "init_params", "forward_layers", "forward",
+           "dropout_forward", "output_forward", "output_delta", "init_params", "forward_layers",
+           "forward",
            "backprop", "backward", "compute_loss", "step", "train", "predict", "accuracy",
            "mlp_forward", "mlp_grads", "check_names", "OUTPUTS"]
 
@@ -249,7 +250,8 @@ def train(params, X, y, *, lr, epochs, batch_size, rng, hidden="relu", output="s
     """
     params, lr = as_params(params), as_scalar(lr, "lr", positive=True)
     X, y = as_inputs(X, params), np.asarray(y)
-    epochs, batch_size, rng = as_count(epochs, "epochs"), as_count(batch_size, "batch_size"), as_rng(rng)
+    epochs, batch_size = as_count(epochs, "epochs"), as_count(batch_size, "batch_size")
+    rng = as_rng(rng)
     history = {"train_loss": [], "train_accuracy": []}
     history.update({"val_loss": [], "val_accuracy": []} if X_val is not None else {})
     for _ in range(epochs):

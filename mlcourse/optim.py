@@ -25,7 +25,8 @@ import numpy as np
 from scipy.special import expit
 
 from mlcourse import linear
-from mlcourse.validation import as_array, as_labels, as_matrix, as_rng, as_scalar, as_vector
+from mlcourse.validation import (as_array, as_count, as_labels, as_matrix, as_rng, as_scalar,
+                                 as_vector)
 
 __all__ = ["gd_step", "decaying_lr", "gradient_descent", "gd_paths",
            "Quadratic", "make_quadratic", "diverges", "divergence_threshold",
@@ -41,10 +42,7 @@ __all__ = ["gd_step", "decaying_lr", "gradient_descent", "gd_paths",
 
 # ------------------------------------------------------------------ validation helpers
 
-def _positive_int(v, name):
-    if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-        raise ValueError(f"{name} must be a positive int; got {v!r}")
-    return int(v)
+_positive_int = as_count                      # mlcourse.validation: a positive int
 
 
 def _step_sizes(lr, n_steps, name="lr"):

@@ -25,7 +25,7 @@ import numpy as np
 
 from mlcourse import nn
 from mlcourse.mlp_examples import step          # the Heaviside step of lecture 4, step(0) = 1
-from mlcourse.validation import as_array, as_matrix, as_rng, as_scalar, as_vector
+from mlcourse.validation import as_array, as_count, as_matrix, as_rng, as_scalar, as_vector
 
 __all__ = ["step", "staircase", "staircase_eval", "sigmoid_net", "relu_interpolant",
            "relu_interpolant_eval", "relu_net_params", "sup_error", "loglog_slope",
@@ -43,10 +43,7 @@ def _interval(a, b):
     return a, b
 
 
-def _positive_int(n, name):
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"{name} must be a positive int; got {n!r}")
-    return int(n)
+_positive_int = as_count                      # mlcourse.validation: a positive int
 
 
 def _function(f, name="f"):
