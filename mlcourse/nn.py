@@ -45,9 +45,8 @@ from mlcourse.validation import (as_count, as_inputs, as_labels, as_nonnegative,
 
 __all__ = ["dense_forward", "dense_backward", "activation_forward", "activation_backward",
            "dropout_forward", "output_forward", "output_delta", "init_params", "forward_layers",
-           "forward",
-           "backprop", "backward", "compute_loss", "step", "train", "predict", "accuracy",
-           "mlp_forward", "mlp_grads", "check_names", "OUTPUTS"]
+           "forward", "backprop", "backward", "mean_loss", "compute_loss", "step", "train",
+           "predict", "classes", "accuracy", "mlp_forward", "mlp_grads", "check_names", "OUTPUTS"]
 
 OUTPUTS = ("softmax", "sigmoid", "identity")
 NATURAL_LOSS = {"softmax": "cross_entropy", "sigmoid": "binary_cross_entropy", "identity": "mse"}
@@ -217,20 +216,23 @@ def backward(params, caches, y, hidden="relu", output="softmax", loss=None, l2=0
             for (W, _), (dW, db, _) in zip(params, backprop(caches, delta, hidden, alpha))]
 
 
+def mean_loss(A, y, loss):
+    """The mean loss of the outputs A (n, K) against y (labels, or real targets for mse)."""
+    Y, labels = as_targets(y, *A.shape, loss)
+    if loss == "cross_entropy":
+        return float(losses.cross_entropy(A, labels))
+    if loss == "binary_cross_entropy":
+        return float(losses.binary_cross_entropy(A, Y.astype(int)))
+    return float(losses.mse(A, Y))
+
+
 def compute_loss(params, X, y, hidden="relu", output="softmax", loss=None, l2=0.0,
                  alpha=0.01):
     """The objective: mean loss over the rows of X + l2/2 Σ_l ||W_l||².  Returns: a float."""
     loss = check_names(hidden, output, loss)
     A, _ = forward(params, X, hidden, output, alpha=alpha)
-    Y, labels = as_targets(y, *A.shape, loss)
-    if loss == "cross_entropy":
-        value = losses.cross_entropy(A, labels)
-    elif loss == "binary_cross_entropy":
-        value = losses.binary_cross_entropy(A, Y.astype(int))
-    else:
-        value = losses.mse(A, Y)
     penalty = sum(float(np.sum(W.astype(float) ** 2)) for W, _ in params)
-    return float(value) + as_nonnegative(l2, "l2") / 2 * penalty
+    return mean_loss(A, y, loss) + as_nonnegative(l2, "l2") / 2 * penalty
 
 
 def step(params, grads, lr):
@@ -262,15 +264,20 @@ def train(params, X, y, *, lr, epochs, batch_size, rng, hidden="relu", output="s
             grads = backward(params, caches, y[batch], hidden, output, loss, l2)
             params = step(params, grads, lr)
         for part, (Xs, ys) in {"train": (X, y), "val": (X_val, y_val)}.items():
-            if Xs is not None:
-                history[f"{part}_loss"].append(compute_loss(params, Xs, ys, hidden, output, loss))
-                history[f"{part}_accuracy"].append(accuracy(params, Xs, ys, hidden, output))
+            if Xs is not None:                        # one forward pass per data set
+                A, _ = forward(params, Xs, hidden, output)
+                history[f"{part}_loss"].append(mean_loss(A, ys, check_names(hidden, output, loss)))
+                history[f"{part}_accuracy"].append(float(np.mean(classes(A) == np.asarray(ys))))
     return params, history
 
 
 def predict(params, X, hidden="relu", output="softmax"):
     """Predicted classes (n,): argmax of the outputs (K > 1), or output >= 0.5 (K = 1)."""
-    A, _ = forward(params, X, hidden, output)
+    return classes(forward(params, X, hidden, output)[0])
+
+
+def classes(A):
+    """Classes (n,) from outputs A (n, K): argmax of each row, or A >= 0.5 when K = 1."""
     return (A[:, 0] >= 0.5).astype(int) if A.shape[1] == 1 else A.argmax(axis=1)
 
 
