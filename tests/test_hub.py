@@ -51,7 +51,7 @@ PROXY = ROOT / "build" / "hub-npm" / "node_modules" / ".bin" / "configurable-htt
 START = ROOT / "deploy" / "start-singleuser.sh"
 ARTIFACTS = ROOT / "tests" / "artifacts" / "hub"
 INSTALL_TIMEOUT = float(os.environ.get("MLCOURSE_HUB_INSTALL_TIMEOUT", 900))
-LIFETIME = 400          # seconds: the most any hub, proxy, server or kernel may live
+LIFETIME = 600          # seconds: the most any hub, proxy, server or kernel may live
 MS = 1000
 EXERCISE = "mlcourse/my-work/exercises/01_perceptron.ipynb"     # relative to a student's home
 HOME_PAGE = "mlcourse/my-work/HOME.md"
@@ -82,6 +82,30 @@ def test_the_hub_environment_runs_the_course_jupyterlab_and_stays_out_of_the_cou
     assert "jupyterhub" in hub and "nbgitpuller" in hub
     for name in ("jupyterhub", "nbgitpuller"):
         assert name not in course, f"{name} is pinned in the student environment"
+
+
+def test_the_deploy_files_and_the_readme_link_agree_with_what_this_test_runs():
+    """deploy/ is not deployed here: at least it must name what the local hub runs."""
+    import yaml
+    values = yaml.safe_load((ROOT / "deploy" / "values.yaml").read_text())
+    user = values["singleuser"]
+    assert user["cmd"] == START.name and user["defaultUrl"] == f"/lab/tree/{HOME_PAGE}"
+    assert {"MLCOURSE_REPO", "MLCOURSE_BRANCH"} <= set(user["extraEnv"])
+    assert values["cull"]["enabled"] is True and user["memory"]["limit"] and user["cpu"]["limit"]
+    assert values["hub"]["config"]["JupyterHub"]["authenticator_class"] == \
+        "ltiauthenticator.lti13.auth.LTI13Authenticator"
+    docker = (ROOT / "deploy" / "Dockerfile").read_text()
+    assert f"COPY deploy/{START.name} /usr/local/bin/{START.name}" in docker
+    assert "make setup .venv-hub/.installed" in docker
+    assert "HUB_VENV    := .venv-hub" in (ROOT / "Makefile").read_text()
+    for line in docker.splitlines():
+        if line.startswith("COPY "):
+            assert all((ROOT / src).exists() for src in line.split()[1:-1]), line
+    readme = (ROOT / "README.md").read_text()
+    link = re.search(r"https://HUB/hub/user-redirect/git-pull\?(\S+)", readme)[1]
+    query = urllib.parse.parse_qs(link)
+    assert set(query) == {"repo", "branch", "targetpath", "urlpath"}
+    assert query["targetpath"] == ["mlcourse"] and query["urlpath"] == [f"lab/tree/{HOME_PAGE}"]
 
 
 # -- set-up ------------------------------------------------------------------------------
