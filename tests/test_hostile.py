@@ -452,3 +452,19 @@ def test_a_slow_top_level_cell_runs_once(tmp_path):
         row = next(csv.DictReader(f))
     assert row["total"] == "5" and row["notes"] == "", row["notes"]
     assert elapsed < 3 + 5, elapsed          # once (re-running it 5 times would take 15 s)
+
+
+def test_runner_runs_magics_and_plain_cells_in_one_namespace():
+    """Plain cells run with exec; a cell with a magic starts IPython on the same namespace."""
+    import subprocess
+    code = ("from mlcourse.grading.runner import Notebook\n"
+            "nb = Notebook()\n"
+            "assert nb.run('x = 2') is None and nb.shell is None\n"
+            "assert nb.run('%time y = x + 1') is None and nb.shell is not None\n"
+            "assert nb.run('z = y * 2') is None and nb.namespace['z'] == 6\n"
+            "assert type(nb.run('1 / 0')).__name__ == 'ZeroDivisionError'\n"
+            "assert Notebook().run('import sys\\nsys.exit(3)').code == 3\n"
+            "print('ok')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert out.stdout.strip().endswith("\nok"), out.stdout + out.stderr   # after %time's output

@@ -13,8 +13,9 @@ grade: the name of the student's object, each case's arguments (never the
 expected answer) and the source of the probe that calls the object. The
 runner
 
-1. runs every cell once, top to bottom, in one IPython shell, as nbgrader
-   does (a cell that raises is reported, and the next one runs);
+1. runs every cell once, top to bottom, in one namespace, as nbgrader does (a
+   cell that raises is reported, and the next one runs); plain Python cells
+   run with exec, IPython starts for the first cell that needs it (magics);
 2. at each exercise, forks a child (a snapshot of the notebook's state) that
    looks the object up and runs the cases one by one, streaming each result:
    the value returned and the arguments as they are after the call;
@@ -35,6 +36,7 @@ import importlib
 import io
 import os
 import pickle
+import re
 import resource
 import select
 import signal
@@ -380,13 +382,44 @@ def _one_child(emit, namespace, ex, output_bytes, private_fds, start):
 
 # ---------------------------------------------------------------- the notebook
 
-def make_shell():
-    """An IPython shell without a history file."""
+def make_shell(namespace=None):
+    """An IPython shell without a history file (on `namespace`, if given)."""
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
     config = Config()
     config.HistoryManager.enabled = False
-    return InteractiveShell.instance(config=config)
+    return InteractiveShell.instance(config=config, user_ns=namespace)
+
+
+# Cells that need IPython: magics, shell escapes, help (?), display(), get_ipython(), await.
+NEEDS_IPYTHON = re.compile(r"^\s*[%!]|[?]\s*$|\bdisplay\b|\bget_ipython\b|\bawait\b",
+                           re.MULTILINE)
+
+
+class Notebook:
+    """Runs cells in one namespace, as a notebook kernel does. Plain Python cells run with
+    exec (fast); IPython is started only for a cell that needs it (NEEDS_IPYTHON), on the
+    same namespace."""
+
+    def __init__(self):
+        self.namespace = {"__name__": "__main__", "__builtins__": builtins}
+        self.shell = None
+        self.count = 0
+
+    def run(self, source):
+        """Run one cell; the exception it raised, or None."""
+        if self.shell is not None or NEEDS_IPYTHON.search(source):
+            if self.shell is None:
+                self.shell = make_shell(self.namespace)
+            result = self.shell.run_cell(source, store_history=False)
+            return result.error_before_exec or result.error_in_exec
+        self.count += 1
+        try:
+            code = compile(source, f"<cell {self.count}>", "exec")
+            exec(code, self.namespace)
+        except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt too
+            return exc
+        return None
 
 
 def run_job(job, emit, private_fds=()):
@@ -397,7 +430,7 @@ def run_job(job, emit, private_fds=()):
     "cases": [{"args", "kwargs", "probe"}]}. grade_at[p] is graded after the
     first p cells have run.
     """
-    shell = make_shell()
+    notebook = Notebook()
     output_bytes = job["output_bytes"]
     cells, grade_at = job["cells"], job["grade_at"]
     saved = sys.stdout, sys.stderr
@@ -405,16 +438,15 @@ def run_job(job, emit, private_fds=()):
         for ex in grade_at.get(position, []):
             sys.stdout, sys.stderr = saved
             emit(("start", ex["id"]))
-            grade_exercise(emit, shell.user_ns, ex, output_bytes, private_fds)
+            grade_exercise(emit, notebook.namespace, ex, output_bytes, private_fds)
         if position == len(cells):
             break
         index, source = cells[position]
         emit(("cell", index))
         sink = ByteCappedWriter(output_bytes)
         sys.stdout = sys.stderr = sink
-        result = shell.run_cell(source, store_history=False)
+        error = notebook.run(source)
         sys.stdout, sys.stderr = saved
-        error = result.error_before_exec or result.error_in_exec
         emit(("ran", index, short(error) if error else "", sink.count))
     emit(("done",))
 
