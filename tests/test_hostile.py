@@ -185,7 +185,7 @@ def build(folder):
     l01["sub/alice"] = answered("01_perceptron")
     fair["sub/alice"] = {}
     l01["sub__alice"] = nbformat.read(REPO / "exercises" / "01_perceptron.ipynb", as_version=4)
-    fair["sub__alice"] = dict.fromkeys(IDS01, 0.0)
+    fair["sub__alice"] = {ex.id: 0.0 for ex in framework.exercises_of("01_perceptron")}
     l01["01_victim"] = answered("01_perceptron")
     fair["01_victim"] = {}
 
@@ -242,9 +242,9 @@ def build(folder):
     return plans
 
 
-IDS01 = ["threshold_truth_table", "threshold_logic_weights", "perceptron_predict",
-         "perceptron_update", "perceptron_fit",
-         "threshold_q1", "perceptron_q1", "perceptron_q2", "perceptron_q3"]   # conceptual questions
+def full(lecture):
+    """The points of all the exercises of `lecture`, as the CSV writes them."""
+    return f"{sum(ex.points for ex in framework.exercises_of(lecture)):g}"
 
 
 def _in_notebook_score(exercise_id, source):
@@ -376,7 +376,8 @@ def test_feedback_cannot_be_forged(hostile):
     file = hostile["01_perceptron"]["feedback"] / grader.feedback_name(str(path))
     html = MarkdownIt().render(file.read_text(encoding="utf-8"))
     outside = re.sub(r"<code>.*?</code>", "", html, flags=re.DOTALL)   # code: shown as is
-    assert outside.count("Total: ") == 1 and "Total: 5 of 5 points" in outside
+    top = full("01_perceptron")
+    assert outside.count("Total: ") == 1 and f"Total: {top} of {top} points" in outside
     assert "Total: 12 of 12" in html and "Total: 12 of 12" not in outside
     assert "<b>Well done</b>" not in html                     # escaped inside the code block
 
@@ -388,8 +389,9 @@ def test_feedback_files_do_not_collide(hostile):
     folder = hostile["01_perceptron"]["feedback"]
     a, b = folder / grader.feedback_name(str(alice)), folder / grader.feedback_name(str(other))
     assert a != b
-    assert f"Total: {rows[str(alice)]['total']} of 5" in a.read_text()
-    assert "Total: 0 of 5" in b.read_text() and rows[str(alice)]["total"] == "5"
+    top = full("01_perceptron")
+    assert f"Total: {rows[str(alice)]['total']} of {top}" in a.read_text()
+    assert f"Total: 0 of {top}" in b.read_text() and rows[str(alice)]["total"] == top
     assert len(list(folder.glob("*.md"))) == len(rows)
 
 
@@ -450,7 +452,7 @@ def test_a_slow_top_level_cell_runs_once(tmp_path):
     elapsed = time.monotonic() - start
     with open(out, newline="", encoding="utf-8") as f:
         row = next(csv.DictReader(f))
-    assert row["total"] == "5" and row["notes"] == "", row["notes"]
+    assert row["total"] == full("01_perceptron") and row["notes"] == "", row["notes"]
     assert elapsed < 3 + 5, elapsed          # once (re-running it 5 times would take 15 s)
 
 
