@@ -51,7 +51,10 @@ class Case:
     args, kwargs   passed to the student's function (deep-copied for each call)
     expected  the course reference's answer (ignored when `judge` is given)
     judge     judge(got, case) -> None when correct, else a message (non-unique answers)
-    probe     probe(obj, *args, **kwargs) -> plain data; default obj(*args, **kwargs)
+    probe     probe(obj, *args, **kwargs) -> plain data; default obj(*args, **kwargs).
+              The batch grader sends it to the sandbox as source (grading/shipping.py):
+              a def (no lambda) using only numpy, math, warnings, mlcourse.autodiff,
+              plain values and other functions of its own module
     hint      what to look at when this case fails
     banned    functions the answer must not use, as "np.tanh" (checked in the source)
     """
