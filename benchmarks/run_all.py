@@ -2,7 +2,7 @@
 
     P1 bench_notebooks.py  verifying every notebook under nbval   <= 360 s total, <= 60 s each
     P2 bench_widgets.py    every demo control's update latency    median <= 100 ms per control
-    P3 bench_torch.py      sgd_train vs PyTorch CPU, s/epoch      >= 2x at batch 10, >= 1x at 100
+    P3 bench_torch.py      fast.sgd_train vs PyTorch CPU, s/epoch >= 4x at batch 10, >= 2x at 100
     P4 bench_grading.py    mlcourse grade vs nbgrader autograde    <= 0.5 s and >= 8x per submission
 
 Each benchmark prints its own table and writes benchmarks/results/<name>.json;
