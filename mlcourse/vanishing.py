@@ -164,8 +164,8 @@ def speed_during_training(params, X, y, *, epochs, batch_size=10, lr=0.1, l2=0.0
     gradient norms of layer_grad_norms on the whole (X, y), before training and after
     each epoch of mlcourse.fast.sgd_train.
 
-    l2 is Nielsen's λ as lecture 6 quotes it (λ = 5), in his λ/(2n) Σ||W||² convention
-    with n = len(X): the run uses the course's penalty weight l2 / n (docs/DESIGN.md).
+    l2 is the course's penalty weight (λ/2 Σ||W||² on the mean loss, docs/DESIGN.md);
+    Nielsen's λ' (his λ'/(2n) convention) is l2 = λ' / n.
     params: initial [(W_l, b_l)] (not modified); epochs, batch_size, lr, hidden, output,
     rng: as in sgd_train; wrt: "W" or "b".
     Returns: (epochs + 1, L) array; row 0 is at initialization.
@@ -176,6 +176,6 @@ def speed_during_training(params, X, y, *, epochs, batch_size=10, lr=0.1, l2=0.0
         rows.append(layer_grad_norms(snapshot, X, y, hidden, output, wrt))
 
     sgd_train(params, X, y, epochs=epochs, batch_size=batch_size, lr=lr,
-              l2=as_scalar(l2, "l2") / len(X), hidden=hidden, output=output, rng=rng,
+              l2=as_scalar(l2, "l2"), hidden=hidden, output=output, rng=rng,
               callback=record, monitor_train=False)
     return np.array(rows)
