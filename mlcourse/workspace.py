@@ -40,7 +40,8 @@ HOW_TO = """\
 UPDATES = """\
 ## Your work and course updates
 Everything in this folder (`my-work/`) is yours: git ignores it, so `git pull` never touches it.
-To get a new version of the course, run `git pull`, then `make lab` again. `make lab` copies new
+To get a new version of the course, run `git pull`, then `make lab` again (on a class hub, your
+instructor's update link and a restart of your server do this for you). Each start copies new
 notebooks here, replaces the copies you never changed, and never overwrites a copy you changed:
 the course's new version is then saved beside yours as `NN_topic.updated.ipynb`.
 To start an exercise or a lecture afresh, delete (or rename) your copy and run `make lab`.
@@ -101,8 +102,9 @@ def home_page(root):
         rows.append(f"| {number} | [{notebook_title(path)}](lectures/{path.name}) | {link} |")
     return "\n\n".join([
         "# mlcourse — neural networks, from the perceptron to deep ReLU networks",
-        "*Start here. This page is rewritten by `make lab`; the notebooks linked below are your own "
-        "copies, in the folder `my-work/`.*",
+        "*Start here. This page is rewritten each time the course starts (`make lab`, or your "
+        "server on a class hub); the notebooks linked below are your own copies, in the folder "
+        "`my-work/`.*",
         HOW_TO.strip(),
         "## Lectures and exercises\n" + "\n".join(rows),
         "Open a notebook with the kernel **Python 3 (mlcourse)** (the notebooks ask for it). "
