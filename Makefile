@@ -67,7 +67,7 @@ $(NBG_STAMP): requirements/nbgrader.txt
 build: setup
 	$(PY) -m mlcourse build
 
-test: setup nbgrader-env
+test: setup nbgrader-env dask-env
 	$(PY) -m mlcourse build --check
 	$(PY) -m pytest -p no:cacheprovider -q -rs tests
 	$(PY) -m pytest -q $(NBVAL) --nbval lectures solutions
@@ -94,7 +94,7 @@ lock:
 	    > requirements/constraints.txt
 
 clean:
-	rm -rf $(VENV) $(NBG_VENV) $(BENCH_VENV) .pytest_cache
+	rm -rf $(VENV) $(NBG_VENV) $(BENCH_VENV) .venv-dask .venv-hub .pytest_cache
 
 # ---- Course site and lecture slides (site/build.py; README "Site and slides") ---------
 # make site [SOLUTIONS=1]  -> build/site/index.html (Jupyter Book 1, stored outputs, offline)
@@ -177,4 +177,20 @@ $(CHP_STAMP):
 	mkdir -p $(CHP_DIR)
 	npm install --prefix $(CHP_DIR) --no-save --no-audit --no-fund --silent \
 	    configurable-http-proxy@$(CHP_VERSION)
+	touch $@
+
+# ---- Grading at scale on Dask (tests/test_dask_grading.py, docs/GRADING_AT_SCALE.md) -------
+# dask.distributed lives in .venv-dask (the course + requirements/dask.txt), never in the
+# student environment.
+DASK_VENV  := .venv-dask
+DASK_STAMP := $(DASK_VENV)/.installed
+
+.PHONY: dask-env
+
+dask-env: $(DASK_STAMP)
+
+$(DASK_STAMP): requirements/dask.txt requirements/constraints.txt requirements/nodeps.txt pyproject.toml
+	test -x $(DASK_VENV)/bin/python || $(PYTHON) -m venv $(DASK_VENV)
+	$(DASK_VENV)/bin/python -m pip install -qq -c requirements/constraints.txt -e . -r requirements/dask.txt
+	$(DASK_VENV)/bin/python -m pip install -qq --no-deps -r requirements/nodeps.txt
 	touch $@
