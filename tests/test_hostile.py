@@ -231,6 +231,21 @@ def build(folder):
     nb = l05["05_empty_rules"] = answered("05_backprop")     # falls back to the engine
     cell(nb, "autodiff_backward").source = "def backward_rules():\n    return {}\n"
     fair["05_empty_rules"] = {"autodiff_backward": 0.0}
+    nb = l05["05_value_rules"] = answered("05_backprop")     # derivatives from the engine
+    cell(nb, "backprop_activation_grads").source = (
+        "def activation_grads():\n"
+        "    def via_engine(op):\n"
+        "        def grad(z):\n"
+        "            out = []\n"
+        "            for x in np.ravel(z):\n"
+        "                v = Value(float(x))\n"
+        "                getattr(v, op)().backward()\n"
+        "                out.append(v.grad)\n"
+        "            return np.reshape(out, np.shape(z))\n"
+        "        return grad\n"
+        "    return {'sigmoid': via_engine('sigmoid'), 'tanh': lambda z: 1 - np.tanh(z) ** 2,\n"
+        "            'relu': via_engine('relu')}\n")
+    fair["05_value_rules"] = {"backprop_activation_grads": 0.0}
 
     for lecture, subs in (("01_perceptron", l01), ("04_mlp", l04), ("05_backprop", l05)):
         plans[lecture] = {}
@@ -261,7 +276,10 @@ def _question_score(exercise_id, value):
 
 # ---------------------------------------------------------------- side effects
 
-WATCHED = ("mlcourse", "solutions", "exercises", "lectures")
+# what these submissions reach for (the whole course is watched by test_sandbox's vandal;
+# watching every file here would also see the edits of people working in the same clone)
+WATCHED = ("mlcourse/grading", "solutions", "exercises")
+LECTURES = ("01_perceptron", "04_mlp", "05_backprop")
 
 
 def fingerprints(paths):
@@ -270,7 +288,8 @@ def fingerprints(paths):
 
 def course_files():
     return [p for top in WATCHED for p in (REPO / top).rglob("*")
-            if p.is_file() and "__pycache__" not in p.parts]
+            if p.is_file() and "__pycache__" not in p.parts
+            and (p.suffix == ".py" or p.stem in LECTURES)]
 
 
 def descendants(pid):
@@ -327,7 +346,7 @@ def cases():
     plan["01_perceptron"] += ["01_mutation", "01_withheld_inputs", "01_clock", "01_forged_feedback", "sub/alice",
                               "sub__alice", "01_victim"]
     plan["04_mlp"] += ["04_banned_alias", "04_closure_answers"]
-    plan["05_backprop"] += ["05_engine_rules", "05_empty_rules"]
+    plan["05_backprop"] += ["05_engine_rules", "05_empty_rules", "05_value_rules"]
     return [(lecture, name) for lecture, names in plan.items() for name in names]
 
 
@@ -423,6 +442,22 @@ def test_long_source_is_refused(tmp_path):
     nbformat.write(nb, path)
     with pytest.raises(worker.Unreadable, match="characters of code, more than the limit"):
         worker.read_submission(path)
+
+
+def test_each_lecture_sees_only_what_its_setup_imports(tmp_path):
+    from mlcourse.grading import sandbox
+    seen = {}
+    for lecture in ("01_perceptron", "03_gradient_descent", "05_backprop"):
+        view = sandbox.build_view(tmp_path / lecture,
+                                  sandbox.setup_modules(grader.setup_of(lecture)[0]))
+        seen[lecture] = sorted(p.name for p in view.glob("*.py"))
+    assert seen == {"01_perceptron": ["__init__.py", "validation.py"],
+                    "03_gradient_descent": ["__init__.py", "data.py", "validation.py"],
+                    "05_backprop": ["__init__.py", "autodiff.py", "validation.py"]}
+    source = (tmp_path / "05_backprop" / "mlcourse" / "autodiff.py").read_text()
+    for rule in ("other.data * out.grad", "1.0 - out.data ** 2", "out.data * (1.0 - out.data)",
+                 "self.data > 0"):
+        assert rule not in source         # the rules students write are not in the view
 
 
 def test_every_probe_can_be_sent_to_the_sandbox():

@@ -228,11 +228,14 @@ SANDBOX_ENV_KEYS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"
 
 class Runner:
     """Starts runners: inside bubblewrap (the default), or bare with --no-sandbox; both see
-    only the student view of the course (sandbox.build_view), built in `scratch`."""
+    only the student view of the course (sandbox.build_view), built in `scratch` with the
+    modules the setup cells of `lecture` import."""
 
-    def __init__(self, sandboxed, scratch, forbidden=()):
+    def __init__(self, sandboxed, scratch, forbidden=(), lecture=None):
         self.sandboxed, self.scratch = sandboxed, scratch
-        self.view = sandbox.build_view(Path(scratch) / "view")
+        modules = sandbox.VIEW_MODULES if lecture is None else \
+            sandbox.setup_modules(setup_of(lecture)[0])
+        self.view = sandbox.build_view(Path(scratch) / "view", modules)
         if sandboxed:
             env = sandbox.sandbox_env({k: worker_env()[k] for k in SANDBOX_ENV_KEYS})
             sandbox.check_sandbox(self.view, env, forbidden)
@@ -775,7 +778,7 @@ def grade(args):
     limits = Limits(args.cell_timeout, args.submission_timeout, args.memory_mb, args.output_bytes)
     scratch = tempfile.mkdtemp(prefix="mlcourse-grade-")
     try:
-        runner = Runner(not args.no_sandbox, scratch, forbidden_paths(paths, args))
+        runner = Runner(not args.no_sandbox, scratch, forbidden_paths(paths, args), lecture)
     except sandbox.SandboxUnavailable as exc:
         shutil.rmtree(scratch, ignore_errors=True)
         raise UsageError(f"refusing to grade: {exc}") from None

@@ -42,8 +42,12 @@ def _text(x):
 
 # ---------------------------------------------------------------- the student view
 
-VIEW_MODULES = ("validation.py", "data.py")       # copied as they are
-STRIPPED_RULES = {"__add__": "add", "__mul__": "mul", "tanh": "tanh", "exp": "exp"}
+VIEW_MODULES = ("data", "autodiff")      # what setup cells may import (validation comes along)
+# The local backward rules removed from the view's Value engine: add, mul, tanh and exp are
+# exercise autodiff_backward; sigmoid and relu would give exercise backprop_activation_grads.
+# pow and log stay (the autodiff check's expressions square their result).
+STRIPPED_RULES = {"__add__": "add", "__mul__": "mul", "tanh": "tanh", "exp": "exp",
+                  "sigmoid": "sigmoid", "relu": "relu"}
 
 VIEW_INIT = '''"""mlcourse as the grader's sandbox shows it: only what the course's setup cells import."""
 import sys
@@ -76,8 +80,7 @@ def check(id, namespace=None):
 
 
 class _StripRules(ast.NodeTransformer):
-    """Replace the local backward rules of add, mul, tanh and exp by a NotImplementedError:
-    they are the answers of exercise autodiff_backward."""
+    """Replace the local backward rules named in STRIPPED_RULES by a NotImplementedError."""
 
     def visit_FunctionDef(self, node):
         if node.name in STRIPPED_RULES:
@@ -92,24 +95,47 @@ class _StripRules(ast.NodeTransformer):
 
 
 def student_autodiff():
-    """The source of mlcourse.autodiff without the backward rules of add, mul, tanh and exp
-    (and without comments, which state them)."""
+    """The source of mlcourse.autodiff without the backward rules of STRIPPED_RULES (and
+    without comments, which state them)."""
     tree = ast.parse((PACKAGE / "autodiff.py").read_text(encoding="utf-8"))
     tree = ast.fix_missing_locations(_StripRules().visit(tree))
     return ast.unparse(tree) + "\n"
 
 
-def build_view(folder):
-    """Write the student view of the course into `folder`; return its `mlcourse` package folder."""
+def setup_modules(sources):
+    """The modules of VIEW_MODULES that setup cells `sources` import (from mlcourse import
+    data; from mlcourse.autodiff import Value; import mlcourse.data)."""
+    found = set()
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "mlcourse":
+                found.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("mlcourse."):
+                found.add(node.module.split(".")[1])
+            elif isinstance(node, ast.Import):
+                found.update(a.name.split(".")[1] for a in node.names
+                             if a.name.startswith("mlcourse."))
+    return tuple(m for m in VIEW_MODULES if m in found)
+
+
+def build_view(folder, modules=VIEW_MODULES):
+    """Write the student view of the course into `folder`, with the `modules` of
+    VIEW_MODULES a lecture's setup cells import; return its `mlcourse` package folder."""
     package = Path(folder) / "mlcourse"
     (package / "grading").mkdir(parents=True, exist_ok=True)
-    available = ["mlcourse.validation", "mlcourse.data", "mlcourse.autodiff",
+    available = ["mlcourse.validation", *(f"mlcourse.{m}" for m in modules),
                  "mlcourse.grading", "mlcourse.grading.runner"]
     (package / "__init__.py").write_text(
         VIEW_INIT.format(version=mlcourse.__version__, available=available), encoding="utf-8")
-    for name in VIEW_MODULES:
-        shutil.copyfile(PACKAGE / name, package / name)
-    (package / "autodiff.py").write_text(student_autodiff(), encoding="utf-8")
+    shutil.copyfile(PACKAGE / "validation.py", package / "validation.py")
+    if "data" in modules:
+        shutil.copyfile(PACKAGE / "data.py", package / "data.py")
+    if "autodiff" in modules:
+        (package / "autodiff.py").write_text(student_autodiff(), encoding="utf-8")
     (package / "grading" / "__init__.py").write_text(VIEW_GRADING, encoding="utf-8")
     shutil.copyfile(PACKAGE / "grading" / "runner.py", package / "grading" / "runner.py")
     return package
