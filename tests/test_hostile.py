@@ -188,6 +188,9 @@ def build(folder):
     fair["sub__alice"] = {ex.id: 0.0 for ex in framework.exercises_of("01_perceptron")}
     l01["01_victim"] = answered("01_perceptron")
     fair["01_victim"] = {}
+    nb = l01["01_added_cell_raises"] = answered("01_perceptron")   # noted; the run goes on
+    add_cell(nb, "threshold_truth_table", "1 / 0")
+    fair["01_added_cell_raises"] = {}
 
     # lecture 4
     l04 = leak_attacks("04_mlp", "softmax", "activations", "Z",
@@ -344,7 +347,7 @@ def cases():
                        "check_globals", "stack_frames"):
             plan[lecture].append(f"{prefix}_{attack}")
     plan["01_perceptron"] += ["01_mutation", "01_withheld_inputs", "01_clock", "01_forged_feedback", "sub/alice",
-                              "sub__alice", "01_victim"]
+                              "sub__alice", "01_victim", "01_added_cell_raises"]
     plan["04_mlp"] += ["04_banned_alias", "04_closure_answers"]
     plan["05_backprop"] += ["05_engine_rules", "05_empty_rules", "05_value_rules"]
     return [(lecture, name) for lecture, names in plan.items() for name in names]
@@ -381,6 +384,12 @@ def test_a_timeout_costs_only_the_unfinished_case(hostile):
     path, _ = hostile["01_perceptron"]["subs"]["01_clock"]
     notes = hostile["01_perceptron"]["rows"][str(path)]["notes"]
     assert "1 of 4 cases failed" in notes and "did not return within 5 s" in notes, notes
+
+
+def test_a_cell_that_raises_is_noted_and_the_run_goes_on(hostile):
+    path, _ = hostile["01_perceptron"]["subs"]["01_added_cell_raises"]
+    notes = hostile["01_perceptron"]["rows"][str(path)]["notes"]
+    assert notes.startswith("cell ") and notes.endswith("raised ZeroDivisionError: division by zero"), notes
 
 
 def test_banned_function_is_named(hostile):

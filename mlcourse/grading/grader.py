@@ -597,6 +597,9 @@ class Judgement:
                                                     [final[e.id] for e in self.exercises[:n]])
             notes.append(summarize(report, extra))
             feedback.append(report.text() + "".join(f"\n  note: {e}" for e in extra))
+        answers = set(self.cell_of.values())
+        notes += [f"cell {i} raised {e}" for i, e in sorted(self.cell_error.items())
+                  if i not in answers]         # another cell: noted, the run went on
         scores = {ex.id: final[ex.id].score for ex in self.exercises}
         return scores, notes, "\n\n".join(feedback)
 
