@@ -15,13 +15,12 @@ import json
 import os
 import re
 import sys
-import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import mlcourse
-from mlcourse.grading import framework, runner, sandbox
+from mlcourse.grading import framework, runner
 
 REPO = Path(mlcourse.__file__).resolve().parents[1]
 
@@ -307,37 +306,6 @@ def assess(ex, run, cases, limits, cell_error="", cell_printed=0, cell_note="", 
 def missing_note(ex):
     return (f"missing: no cell with grade_id {ex.id!r} or defining "
             f"`{ex.name}` (was the cell deleted?)")
-
-
-def grade_exercise(shell, replay, ex, index, bad, limits, deadline, private_fds=()):
-    """Run one exercise in a child (retrying without an earlier cell that killed it).
-
-    `replay` is {cell index: source} of the student's cells, `index` the cell
-    answering `ex`. Returns the message for the grader: ("absent", note) or
-    ("run", index, ChildRun).
-    """
-    if index not in replay:
-        return ("absent", missing_note(ex))
-    source = replay[index]
-    if imports_course(source):
-        bad.add(index)
-        return ("absent", framework.COURSE_IMPORT_NOTE)
-    while True:
-        if time.monotonic() >= deadline:
-            return ("absent", "not graded: submission time limit")
-        cells = [(i, s) for i, s in sorted(replay.items())
-                 if i < index and i not in bad and not imports_course(s)] + [(index, source)]
-        run = sandbox.run_exercise(shell, cells, ex, cell_timeout=limits.cell_timeout,
-                                   deadline=deadline, output_bytes=limits.output_bytes,
-                                   private_fds=private_fds)
-        bad.update(c.index for c in run.cells if c.error)
-        if run.stuck_at is not None and run.stuck_at not in (index, "probes") \
-                and run.ending != "deadline":
-            bad.add(run.stuck_at)      # an earlier, never-tried cell killed it: try without
-            continue
-        if run.stuck_at == index:
-            bad.add(index)
-        return ("run", index, run)
 
 
 def summarize(report, extra):
