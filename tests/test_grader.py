@@ -1,7 +1,9 @@
 """The batch grader on hostile submissions of lecture 1 (see tests/fixtures/make_submissions.py).
 
 One grading run of the whole fixture folder (module fixture `graded`) serves
-most tests; a few more runs check resuming, --jobs 1 and the time limits.
+most tests; a few more runs check resuming, --jobs 1 and the time limits. A small class in
+nbgrader's folders (module fixture `classroom`) checks --roster, --shard with merge, the
+per-case file and resuming a finished run.
 """
 import csv
 import os
@@ -12,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mlcourse.grading import grader, sandbox, worker
+from mlcourse.__main__ import main as mlcourse_main
+from mlcourse.grading import grader, report, roster, sandbox, worker
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 from make_submissions import EVIL_MARKER, EXPECTED, IDS, make_submissions  # noqa: E402
@@ -49,7 +52,8 @@ def test_columns(graded):
     _, out, _, _ = graded
     with open(out, newline="") as f:
         header = next(csv.reader(f))
-    assert header == ["submission", *IDS, "total", "max_total", "notes", "signature"]
+    assert header == ["submission", "student_id", *IDS, "total", "max_total", "percent",
+                      "notes", "signature"]
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -60,6 +64,8 @@ def test_submission_row(graded, name):
     assert got == points, row["notes"]
     assert float(row["total"]) == pytest.approx(sum(points.values()))
     assert float(row["max_total"]) == float(len(IDS))
+    assert row["percent"] == f"{round(100 * sum(points.values()) / len(IDS), 1):g}"
+    assert row["student_id"] == ""                       # not in nbgrader's folders
     for exercise_id, fragment in fragments.items():
         assert fragment in row["notes"], row["notes"]
         if exercise_id:
@@ -201,9 +207,9 @@ def test_resume_trusts_only_signed_rows(graded, tmp_path, capsys):
     copy = tmp_path / "grades.csv"
     shutil.copy(grader.key_path(out), grader.key_path(copy))
     lines = out.read_text(encoding="utf-8").splitlines(keepends=True)
-    tampered = [line.replace("blank.ipynb,0,", "blank.ipynb,1,", 1) for line in lines]
+    tampered = [line.replace("blank.ipynb,,0,", "blank.ipynb,,1,", 1) for line in lines]
     assert tampered != lines
-    forged = "/elsewhere/forged.ipynb,1,1,1,1,1,5,5,,0000\r\n"
+    forged = "/elsewhere/forged.ipynb,," + "1," * len(IDS) + f"{len(IDS)},{len(IDS)},100,,0000\r\n"
     copy.write_text("".join(tampered) + forged, encoding="utf-8")
     paths = [str(root / "subs" / "blank.ipynb"), str(root / "subs" / "correct.ipynb")]
     capsys.readouterr()
@@ -315,3 +321,142 @@ def test_scores_are_clamped():
                                                        "perceptron_predict": -3.0})
     assert row["perceptron_fit"] == "1" and row["perceptron_predict"] == "0"
     assert row["total"] == "1"
+
+
+# ---------------------------------------------------------------- the per-case file
+
+def test_cases_file_beside_the_csv(graded, tmp_path):
+    _, out, rows, _ = graded
+    cases = report.cases_path(out)
+    assert cases == out.with_name("grades.cases.jsonl")
+    lines = cases.read_text(encoding="utf-8").splitlines()
+    records, bad = report.read_cases(cases)
+    assert bad == 0 and len(lines) == len(records) == len(rows) * len(IDS)   # one per pair
+    by = {(Path(s).stem, e): r for (s, e), r in records.items()}
+    for name, (points, _) in EXPECTED.items():
+        for exercise_id in IDS:
+            assert by[name, exercise_id]["points"] == points[exercise_id], (name, exercise_id)
+    correct = by["correct", "perceptron_predict"]
+    assert correct["status"] == "graded" and correct["cases"]
+    assert all(c["passed"] for c in correct["cases"]) and correct["seconds"] >= 0
+    failed = by["monkeypatch_compare", "perceptron_predict"]
+    assert not any(c["passed"] for c in failed["cases"]) and failed["cases"][0]["message"]
+    assert by["partial", "perceptron_fit"]["status"] == "missing"
+    unread = by["malformed", "perceptron_fit"]
+    assert unread["status"] == "absent" and unread["seconds"] is None
+    assert unread["note"].startswith("not a readable notebook")
+    assert by["other_lecture", "perceptron_fit"]["note"] == \
+        "this is lecture 02_logistic, not 01_perceptron"
+    assert mlcourse_main(["report", str(out), "--out", str(tmp_path / "report")]) == 0
+    page = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
+    summary = (tmp_path / "report" / "summary.md").read_text(encoding="utf-8")
+    assert "No per-case file" not in page and "perceptron_predict" in page
+    assert f"{len(rows)} submission(s) graded" in summary
+
+
+# ---------------------------------------------------------------- a class: roster, shards
+
+CLASS = {"s1": "correct", "s2": "partial", "s3": "blank", "s4": "malformed"}   # s4: not on it
+ROSTER = "student_id,name,email\ns1,Ada One,ada@uni.edu\ns2,Bo Two,bo@uni.edu\n" \
+         "s3,Cy Three,cy@uni.edu\ns5,Di Five,di@uni.edu\n"                      # s5: none
+
+
+def grade_class(*args):
+    """grader.main in the classroom folder (paths relative to it, as an instructor types them)."""
+    return grader.main(["submitted", "--roster", "roster.csv", *FAST, *args])
+
+
+@pytest.fixture(scope="module")
+def classroom(tmp_path_factory):
+    """nbgrader's submitted/<student>/01_perceptron/01_perceptron.ipynb for CLASS, a roster,
+    and one run with --roster into full.csv; returns the folder."""
+    root = tmp_path_factory.mktemp("classroom")
+    made = make_submissions(root / "fixtures")
+    for student, name in CLASS.items():
+        folder = root / "submitted" / student / "01_perceptron"
+        folder.mkdir(parents=True)
+        shutil.copy(made[name], folder / "01_perceptron.ipynb")
+    (root / "roster.csv").write_text(ROSTER, encoding="utf-8")
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        assert grade_class("--out", "full.csv", "--jobs", "2") == 0
+    finally:
+        os.chdir(cwd)
+    return root
+
+
+@pytest.fixture
+def in_classroom(classroom, monkeypatch):
+    monkeypatch.chdir(classroom)
+    return classroom
+
+
+def by_student(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return {row["student_id"]: row for row in csv.DictReader(f)}
+
+
+def test_roster_gives_students_their_rows(in_classroom):
+    with open("full.csv", newline="") as f:
+        header = next(csv.reader(f))
+    assert header == ["submission", "student_id", "name", "email", *IDS, "total", "max_total",
+                      "percent", "notes", "signature"]
+    rows = by_student("full.csv")
+    assert list(rows) == ["s1", "s2", "s3", "s4", "s5"]       # by path, then the roster's missing
+    s1, s2, s3 = rows["s1"], rows["s2"], rows["s3"]
+    assert (s1["name"], s1["email"], s1["percent"], s1["notes"]) == \
+        ("Ada One", "ada@uni.edu", "100", "")
+    assert s1["submission"] == "submitted/s1/01_perceptron/01_perceptron.ipynb"
+    earned = sum(EXPECTED["partial"][0].values())
+    assert s2["total"] == f"{earned:g}" and s2["percent"] == f"{round(100 * earned / len(IDS), 1):g}"
+    assert s3["percent"] == "0" and "not implemented yet" in s3["notes"]
+    assert rows["s4"]["name"] == "" and rows["s4"]["notes"].startswith("not a readable notebook")
+    assert f"{roster.NOT_ON_ROSTER} (student id 's4' from the path)" in rows["s4"]["notes"]
+    s5 = rows["s5"]
+    assert (s5["submission"], s5["name"], s5["notes"], s5["total"], s5["max_total"]) == \
+        ("", "Di Five", roster.NO_SUBMISSION, "0", f"{len(IDS)}")
+    assert all(s5[i] == "" for i in IDS)
+    key = grader.load_key("full.csv")
+    assert grader.read_rows("full.csv", grader.columns_of("01_perceptron", {}), key)[1] == 0
+
+
+def test_resume_of_a_finished_run_grades_nothing(in_classroom, capsys):
+    before = Path("full.csv").read_bytes()
+    cases = Path("full.cases.jsonl").read_bytes()
+    capsys.readouterr()
+    assert grade_class("--out", "full.csv") == 0
+    assert "grading 0 submission(s)" in capsys.readouterr().err
+    assert Path("full.csv").read_bytes() == before
+    assert Path("full.cases.jsonl").read_bytes() == cases          # nothing graded again
+
+
+def test_shards_merged_equal_one_run(in_classroom, capsys):
+    capsys.readouterr()
+    for k, graded_here in ((1, 2), (2, 1)):          # s1 s2 | s3 s4 (s4 is not readable)
+        assert grade_class("--out", f"part{k}.csv", "--shard", f"{k}/2", "--jobs", "1") == 0
+        assert f"grading {graded_here} submission(s)" in capsys.readouterr().err
+    parts = [by_student(f"part{k}.csv") for k in (1, 2)]
+    assert [sorted(p) for p in parts] == [["s1", "s2"], ["s3", "s4"]]  # no "no submission" rows
+    assert mlcourse_main(["merge", "part1.csv", "part2.csv", "--out", "merged.csv",
+                          "--roster", "roster.csv"]) == 0
+    unsigned = lambda path: [{k: v for k, v in r.items() if k != "signature"}  # noqa: E731
+                             for r in csv.DictReader(open(path, newline=""))]
+    assert unsigned("merged.csv") == unsigned("full.csv")
+    merged, full = (report.read_cases(f"{n}.cases.jsonl")[0] for n in ("merged", "full"))
+    assert set(merged) == set(full) and len(full) == len(CLASS) * len(IDS)
+    assert {k: r["points"] for k, r in merged.items()} == {k: r["points"] for k, r in full.items()}
+    assert grader.read_rows("merged.csv", grader.columns_of("01_perceptron", {}),
+                            grader.load_key("merged.csv"))[1] == 0
+
+
+def test_roster_and_shard_usage_errors(in_classroom, capsys, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("student_id,name\ns1,Ada\n", encoding="utf-8")
+    out = str(tmp_path / "g.csv")
+    assert grader.main(["submitted", "--roster", str(bad), "--out", out]) == 2
+    assert "line 1: missing column(s) email" in capsys.readouterr().err
+    assert grader.main(["submitted", "--shard", "3/2", "--out", out]) == 2
+    assert "K must be between 1 and N" in capsys.readouterr().err
+    assert not Path(out).exists()
+    assert grade_class("--out", "full.csv", "--jobs", "1", "--roster", str(bad)) == 2

@@ -189,7 +189,7 @@ def test_nothing_leaks_into_notes_or_feedback(sandboxed):
 def test_no_file_outside_changes(sandboxed):
     assert sandboxed["course_changed"] == []
     assert sandboxed["victims_changed"] == []
-    assert sandboxed["out_files"] == ["grades.csv", "grades.csv.key"]
+    assert sandboxed["out_files"] == ["grades.cases.jsonl", "grades.csv", "grades.csv.key"]
     assert not sandboxed["evidence"]
 
 

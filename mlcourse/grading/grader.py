@@ -11,12 +11,18 @@ the grader builds itself. A worker that dies, hangs, floods or sends garbage
 costs the exercise it was on (a new worker grades the rest); one that never
 reported anything gives its row a note.
 
-It writes one CSV row per submission: `submission`, one column per exercise
-(points earned), `total`, `max_total`, `notes`, `signature`. The CSV is
+It writes one CSV row per submission: `submission`, `student_id` (from nbgrader's
+`submitted/<student_id>/<assignment>/<notebook>.ipynb`; with --roster also `name`,
+`email`, and a "no submission" row per student of the roster without one), one column
+per exercise (points earned), `total`, `max_total`, `percent`, `notes`, `signature`
+(roster.gradebook), and the per-case outcomes of every exercise to `grades.cases.jsonl`
+beside the CSV (report.case_records; read by `python -m mlcourse report`). The CSV is
 rewritten atomically after every finished submission, so an interrupted run
 resumes where it stopped: rows already in --out are kept (unless --force)
 if their signature, an HMAC with the key in `<out>.key` (mode 0600, beside
-the CSV, never visible in a sandbox), says this grader wrote them.
+the CSV, never visible in a sandbox), says this grader wrote them. --shard K/N grades
+only a stable share of the submissions (scale.shard_of; join the parts with `python -m
+mlcourse merge`), --dask-scheduler grades every shard on a Dask cluster (scale.grade_on_dask).
 """
 import argparse
 import collections
@@ -41,7 +47,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from mlcourse.grading import framework, sandbox, shipping
+from mlcourse.grading import framework, report, roster as rosters, sandbox, scale, shipping
+from mlcourse.grading.progress import Progress
 from mlcourse.grading.worker import (REPO, ExerciseRun, Limits, Unreadable, assess, imports_course,
                                      lecture_of, locate, grading_point, missing_note, own_sources,
                                      read_submission, replay_cells, setup_sources, student_cells,
@@ -84,6 +91,16 @@ def parse_args(argv):
                    help="output kept per exercise (default %(default)s)")
     p.add_argument("--force", action="store_true",
                    help="grade again submissions already in --out")
+    p.add_argument("--roster", metavar="CSV",
+                   help="the class: a CSV with student_id,name,email (rows for students without "
+                        "a submission; submissions not on it are flagged)")
+    p.add_argument("--shard", metavar="K/N",
+                   help="grade only shard K of N (by a stable hash of each path); join the "
+                        "parts with python -m mlcourse merge")
+    p.add_argument("--dask-scheduler", metavar="ADDRESS",
+                   help="grade on this Dask cluster, one task per shard (needs .venv-dask)")
+    p.add_argument("--dask-shards", type=int, metavar="N",
+                   help="shards for --dask-scheduler (default: twice the cluster's threads)")
     p.add_argument("--no-sandbox", action="store_true",
                    help="run student code without the bubblewrap sandbox, with your rights "
                         "(only for trusted code; the CSV's notes say so)")
@@ -121,9 +138,9 @@ def check_writable(out):
 
 # ---------------------------------------------------------------- the CSV and its signatures
 
-def columns_of(lecture):
-    ids = [ex.id for ex in framework.exercises_of(lecture)]
-    return ["submission", *ids, "total", "max_total", "notes", SIGNATURE]
+def columns_of(lecture, roster=None):
+    """The CSV's columns for `lecture` (roster.columns: with name and email given a roster)."""
+    return rosters.columns([ex.id for ex in framework.exercises_of(lecture)], roster)
 
 
 def key_path(out):
@@ -403,6 +420,7 @@ class Judgement:
                 self.point[ex.id] = grading_point(nb, ex, index)
         self.todo = sorted(self.point, key=lambda i: (self.point[i], self.cell_of[i]))
         self.sessions = 0
+        self.exercise_started, self.seconds = None, {}   # seconds spent on each exercise
 
     # ------------------------------------------------------------ the plan
     def job(self, seconds):
@@ -454,6 +472,7 @@ class Judgement:
                 return False
             if tag == "start" and len(message) == 2 and expected == ("ex", message[1]):
                 self.current, self.run = expected, ExerciseRun()
+                self.exercise_started = now
                 return False
             raise ValueError(f"an unexpected message {tag[:20]!r}")
         if self.current[0] == "cell":
@@ -538,6 +557,7 @@ class Judgement:
     def _finish(self, exercise_id):
         ex = framework.get_exercise(exercise_id)
         index = self.cell_of[exercise_id]
+        self.seconds[exercise_id] = time.monotonic() - self.exercise_started
         self.reports[exercise_id] = assess(
             ex, self.run, cases_of(exercise_id), self.limits,
             cell_error=self.cell_error.get(index, ""), cell_printed=self.cell_printed.get(index, 0),
@@ -588,7 +608,7 @@ class Judgement:
         self.todo = []
 
     def result(self):
-        """(scores, notes, feedback text)."""
+        """(scores, notes, feedback text, final reports {exercise id: Report})."""
         notes, feedback, final = list(self.notes), [], {}
         for n, ex in enumerate(self.exercises):
             report, extra = self.reports[ex.id]
@@ -601,7 +621,7 @@ class Judgement:
         notes += [f"cell {i} raised {e}" for i, e in sorted(self.cell_error.items())
                   if i not in answers]         # another cell: noted, the run went on
         scores = {ex.id: final[ex.id].score for ex in self.exercises}
-        return scores, notes, "\n\n".join(feedback)
+        return scores, notes, "\n\n".join(feedback), final
 
 
 @functools.lru_cache(maxsize=None)
@@ -642,14 +662,20 @@ def changed_inputs(case, params, args_after, kwargs_after):
                  or (a is not None and not framework._same(b, a)))
 
 
+def absent_reports(lecture, note):
+    """Reports for a submission none of whose exercises could be graded (for the cases file)."""
+    return {ex.id: framework.absent(ex, note) for ex in framework.exercises_of(lecture)}
+
+
 def grade_one(submission, lecture, limits, runner):
-    """A CSV row (unsigned) and a feedback text for one submission; never raises for
-    anything the submission does."""
+    """(CSV row (unsigned), feedback text, final reports {exercise id: Report}, seconds spent
+    on each exercise {exercise id: s}) for one submission; never raises for anything the
+    submission does."""
     try:
         nb = read_submission(submission)
     except Unreadable as exc:
         note = f"not a readable notebook: {exc}"
-        return make_row(submission, lecture, notes=[note]), note
+        return make_row(submission, lecture, notes=[note]), note, absent_reports(lecture, note), {}
     judgement = Judgement(nb, lecture, limits)
     start = time.monotonic()
     for _ in range(MAX_RUNNERS):
@@ -665,10 +691,10 @@ def grade_one(submission, lecture, limits, runner):
     judgement.give_up("not graded: submission time limit"
                       if time.monotonic() - start >= limits.submission_timeout
                       else "not graded: the grading process failed")
-    scores, notes, feedback = judgement.result()
+    scores, notes, feedback, reports = judgement.result()
     if not runner.sandboxed:
         notes.append(NOT_SANDBOXED)
-    return make_row(submission, lecture, scores, notes), feedback
+    return make_row(submission, lecture, scores, notes), feedback, reports, judgement.seconds
 
 
 # ---------------------------------------------------------------- feedback files
@@ -755,16 +781,35 @@ def forbidden_paths(paths, args):
     found += [Path(args.out).resolve().parent, Path.home()]
     if args.feedback:
         found.append(Path(args.feedback).resolve())
+    if getattr(args, "roster", None):
+        found.append(Path(args.roster).resolve())       # names and emails of the class
     found += sorted({Path(p).resolve().parent for p in paths})
     return found
+
+
+def read_class(args):
+    """The roster of --roster ({student_id: Student}), or None."""
+    try:
+        return rosters.read_roster(args.roster) if args.roster else None
+    except rosters.RosterError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def grade(args):
     paths = expand(args.submissions)
     check_writable(args.out)
-    lectures, unreadable = scan(paths)
+    roster = read_class(args)
+    lectures, unreadable = scan(paths)      # all of them: every shard picks the same lecture
     lecture = choose_lecture(lectures, args.lecture)
-    columns = columns_of(lecture)
+    if args.shard:
+        try:
+            paths = scale.shard_of(paths, *scale.parse_shard(args.shard))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    exercise_ids = [ex.id for ex in framework.exercises_of(lecture)]
+    max_total = _points(sum(ex.points for ex in framework.exercises_of(lecture)))
+    columns = columns_of(lecture, roster)
+    cases = report.cases_path(args.out)
     key = load_key(args.out)
     try:
         rows, refused = read_rows(args.out, columns, key)
@@ -772,6 +817,8 @@ def grade(args):
         if not args.force:
             raise
         rows, refused = {}, 0
+        cases.unlink(missing_ok=True)           # the cases of the CSV being replaced
+    rows.pop("", None)                          # "no submission" rows: made again from the roster
     if refused:
         print(f"{refused} row(s) in {args.out} were not written by this grader "
               f"(their signature does not match {key_path(args.out)}): grading them again",
@@ -791,12 +838,22 @@ def grade(args):
     if args.feedback:
         Path(args.feedback).mkdir(parents=True, exist_ok=True)
 
-    def finish(path, row, text):
-        row[SIGNATURE] = sign(key, columns, row)
-        rows[path] = row
+    def write():
         order = {p: i for i, p in enumerate(paths)}
-        write_rows(args.out, columns, sorted(rows.values(),
-                                             key=lambda r: order.get(r["submission"], -1)))
+        ordered = sorted(rows.values(), key=lambda r: order.get(r["submission"], -1))
+        book = rosters.gradebook(ordered, exercise_ids, roster, max_total=max_total,
+                                 sign=lambda r: sign(key, columns, r))
+        if args.shard:      # a part: its students without a submission may be in another part
+            book = [r for r in book if r["submission"]]     # (merge makes those rows)
+        write_rows(args.out, columns, book)
+
+    def finish(path, row, text, reports, seconds=None):
+        # the cases first: a row in the CSV always has its cases (a submission whose cases
+        # were written but not its row is graded again on resume; its later records win)
+        report.append_cases(cases, report.case_records(path, reports, seconds,
+                                                       rosters.student_of(path) or ""))
+        rows[path] = row
+        write()
         if args.feedback:
             write_feedback(args.feedback, path, row, text)
 
@@ -805,10 +862,13 @@ def grade(args):
         if path in rows:
             continue
         if path in unreadable:
-            finish(path, make_row(path, lecture, notes=[unreadable[path]]), unreadable[path])
+            note = unreadable[path]
+            finish(path, make_row(path, lecture, notes=[note]), note,
+                   absent_reports(lecture, note))
         elif lectures[path] not in (None, lecture):
             note = f"this is lecture {lectures[path]}, not {lecture}"
-            finish(path, make_row(path, lecture, notes=[note]), note)
+            finish(path, make_row(path, lecture, notes=[note]), note,
+                   absent_reports(lecture, note))
         else:
             todo.append(path)
     skipped = len(paths) - len(todo)
@@ -818,15 +878,17 @@ def grade(args):
           file=sys.stderr)
     start = time.monotonic()
     try:
-        with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as pool:
+        with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as pool, \
+                Progress(len(todo)) as progress:
             futures = {pool.submit(grade_one, p, lecture, limits, runner): p for p in todo}
             for future in concurrent.futures.as_completed(futures):
                 path = futures[future]
-                row, text = future.result()
-                finish(path, row, text)
-                print(f"  {row['total']:>5}/{row['max_total']}  {path}", file=sys.stderr)
+                row, text, reports, seconds = future.result()
+                finish(path, row, text, reports, seconds)
+                progress.done(path, row["total"], row["max_total"])
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    write()             # also when nothing was left to grade (a new roster, say)
     if todo:
         elapsed = time.monotonic() - start
         print(f"done: {len(todo)} in {elapsed:.1f} s ({elapsed / len(todo):.2f} s/submission); "
@@ -835,8 +897,12 @@ def grade(args):
 
 
 def main(argv=None):
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parse_args(argv)
     try:
+        if args.dask_scheduler:
+            return scale.grade_on_dask(args.dask_scheduler, argv, args.dask_shards,
+                                       roster=read_class(args))
         return grade(args)
     except UsageError as exc:
         print(f"mlcourse grade: error: {exc}", file=sys.stderr)
