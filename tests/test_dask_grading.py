@@ -6,12 +6,11 @@ group, killed at the end. Two tests:
 
 * the Dask plumbing with a stand-in grader (a script that honours --shard K/N and writes
   signed rows): the merged CSV equals the stand-in's single run;
-* the real, sandboxed grader: the merged CSV equals a single-machine `python -m mlcourse grade`
-  run's. It needs the grader's `--shard K/N` flag and is skipped until grader.py has it.
+* the real, sandboxed grader (`--dask-scheduler`, which runs `grade --shard K/N` per task): the
+  merged CSV and per-case file equal a single-machine `python -m mlcourse grade` run's.
 """
 import contextlib
 import csv
-import io
 import json
 import os
 import shutil
@@ -22,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from mlcourse.grading import grader
+from mlcourse.grading import framework, grader
+from mlcourse.grading.report import cases_path, read_cases
 
 ROOT = Path(__file__).resolve().parents[1]
 DASK_PYTHON = ROOT / ".venv-dask" / "bin" / "python"
@@ -33,16 +33,6 @@ needs_dask = pytest.mark.skipif(
     reason="needs the Dask tool environment .venv-dask: python3 -m venv .venv-dask && "
            ".venv-dask/bin/pip install -c requirements/constraints.txt -e . "
            "-r requirements/dask.txt")
-
-
-def grader_has_shard():
-    """True once `python -m mlcourse grade` accepts --shard K/N."""
-    with contextlib.redirect_stderr(io.StringIO()):
-        try:
-            grader.parse_args(["x.ipynb", "--out", "x.csv", "--shard", "1/2"])
-        except SystemExit:
-            return False
-    return True
 
 
 # The client: a LocalCluster of 2 single-threaded worker processes on 127.0.0.1 (no dashboard),
@@ -162,9 +152,6 @@ def test_dask_runs_one_task_per_shard_and_merges(tmp_path):
 
 @needs_dask
 @pytest.mark.sandbox
-@pytest.mark.skipif(not grader_has_shard(),
-                    reason="the grader has no --shard K/N flag yet (python -m mlcourse grade "
-                           "--shard): wire scale.shard_of into grader.py (docs/GRADING_AT_SCALE.md)")
 def test_dask_grading_equals_a_single_machine_run(tmp_path):
     sources = [ROOT / "solutions" / "01_perceptron.ipynb", ROOT / "exercises" / "01_perceptron.ipynb"]
     for i in range(4):
@@ -181,6 +168,12 @@ def test_dask_grading_equals_a_single_machine_run(tmp_path):
     single_rows, merged_rows = rows_of(tmp_path / "single.csv"), rows_of(tmp_path / "merged.csv")
     assert merged_rows == single_rows
     assert {r["total"] for r in single_rows} != {"0"}          # the solutions earned points
+    assert [r["student_id"] for r in merged_rows] == ["s0", "s1", "s2", "s3"]
+    merged_cases, single_cases = (read_cases(cases_path(tmp_path / f"{n}.csv"))[0]
+                                  for n in ("merged", "single"))
+    assert len(single_cases) == 4 * len(framework.exercises_of("01_perceptron"))
+    assert {k: (r["points"], r["cases"]) for k, r in merged_cases.items()} == \
+        {k: (r["points"], r["cases"]) for k, r in single_cases.items()}
 
 
 def test_dask_is_pinned_apart_from_the_student_environment():

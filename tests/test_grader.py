@@ -460,3 +460,6 @@ def test_roster_and_shard_usage_errors(in_classroom, capsys, tmp_path):
     assert "K must be between 1 and N" in capsys.readouterr().err
     assert not Path(out).exists()
     assert grade_class("--out", "full.csv", "--jobs", "1", "--roster", str(bad)) == 2
+    capsys.readouterr()
+    assert grader.main(["submitted", "--out", out, "--dask-scheduler", "tcp://127.0.0.1:9"]) == 2
+    assert "run the grader with .venv-dask/bin/python" in capsys.readouterr().err

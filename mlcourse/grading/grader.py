@@ -896,15 +896,27 @@ def grade(args):
     return 0
 
 
+def on_dask(args, argv):
+    """Grade every shard on the Dask cluster of --dask-scheduler (scale.grade_on_dask)."""
+    try:
+        import distributed  # noqa: F401 - only in the Dask tool environment
+    except ImportError:
+        raise UsageError("--dask-scheduler needs dask.distributed, which is not in the course's "
+                         "environment: run the grader with .venv-dask/bin/python (make dask-env; "
+                         "docs/GRADING_AT_SCALE.md)") from None
+    check_writable(args.out)
+    return scale.grade_on_dask(args.dask_scheduler, argv, args.dask_shards,
+                               roster=read_class(args))
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parse_args(argv)
     try:
         if args.dask_scheduler:
-            return scale.grade_on_dask(args.dask_scheduler, argv, args.dask_shards,
-                                       roster=read_class(args))
+            return on_dask(args, argv)
         return grade(args)
-    except UsageError as exc:
+    except (UsageError, scale.MergeError) as exc:
         print(f"mlcourse grade: error: {exc}", file=sys.stderr)
         return 2
 
