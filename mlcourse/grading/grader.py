@@ -796,7 +796,7 @@ def read_class(args):
 
 
 def grade(args):
-    paths = expand(args.submissions)
+    paths = every = expand(args.submissions)
     check_writable(args.out)
     roster = read_class(args)
     lectures, unreadable = scan(paths)      # all of them: every shard picks the same lecture
@@ -828,7 +828,7 @@ def grade(args):
     limits = Limits(args.cell_timeout, args.submission_timeout, args.memory_mb, args.output_bytes)
     scratch = tempfile.mkdtemp(prefix="mlcourse-grade-")
     try:
-        runner = Runner(not args.no_sandbox, scratch, forbidden_paths(paths, args), lecture)
+        runner = Runner(not args.no_sandbox, scratch, forbidden_paths(every, args), lecture)
     except sandbox.SandboxUnavailable as exc:
         shutil.rmtree(scratch, ignore_errors=True)
         raise UsageError(f"refusing to grade: {exc}") from None
