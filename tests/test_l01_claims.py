@@ -118,3 +118,33 @@ def test_lms_settles_near_the_least_squares_weights(dataset):
     assert np.linalg.norm(w_big - w_ls) < 0.05
     assert np.linalg.norm(w_small - w_ls) < np.linalg.norm(w_big - w_ls)   # closer for smaller eta
     assert np.linalg.norm(_lms(X, y, 0.005, 401) - w_big) < 1e-9            # it has settled
+
+
+def _perceptron_on_augmented_inputs(X, y, lr, epochs):
+    """Rosenblatt's rule on x~ = (x, 1) with no bias; returns w~ and the mistakes (epoch, i)."""
+    X_aug = np.column_stack([X, np.ones(len(X))])
+    w_aug, mistakes = np.zeros(X_aug.shape[1]), []
+    for epoch in range(1, epochs + 1):
+        n_before = len(mistakes)
+        for i, (x_i, y_i) in enumerate(zip(X_aug, y)):
+            error = y_i - int(x_i @ w_aug >= 0)
+            if error != 0:
+                w_aug = w_aug + lr * error * x_i
+                mistakes.append((epoch, i))
+        if len(mistakes) == n_before:
+            break
+    return w_aug, mistakes
+
+
+@pytest.mark.parametrize("kind, seed, lr", [("blobs", 0, 1.0), ("blobs", 3, 0.5),
+                                            ("xor", 2, 0.5), ("xor", 5, 2.0)])
+def test_implicit_bias_equals_explicit_bias(kind, seed, lr):
+    if kind == "blobs":
+        X, y = data.make_blobs(n=40, margin=0.2, seed=seed)
+    else:
+        X, y = data.make_xor(n=40, noise=0.15, seed=seed)
+    w, b, n_updates, history = perceptron_history(X, y, lr=lr, max_epochs=15)
+    w_aug, mistakes = _perceptron_on_augmented_inputs(X, y, lr, 15)
+    assert n_updates >= 3                       # the rule actually did something
+    assert [(epoch, i) for epoch, i, _, _ in history[1:]] == mistakes
+    np.testing.assert_array_equal(w_aug, np.append(w, b))

@@ -109,3 +109,68 @@ def test_claim_9_3_l2_and_dropout_shrink_the_generalization_gap():
     assert baseline > 0.1                            # the unregularized net overfits
     assert baseline - l2 > 0.05
     assert baseline - drop > 0.03
+
+
+# ------------------------------------------- dropout's mask in the backward pass
+
+def _dropout_net(W1, b1, W2, b2, x, t, keep):
+    """Forward of a tanh net with inverted dropout on the hidden layer (keep: the bool
+    mask of regularization.dropout), then its backward pass with nn's layer pairs.
+    Returns: the squared-error loss and dL/dW1, dL/db1."""
+    p = 0.5
+    z1, c1 = nn.dense_forward(x, W1, b1)
+    h, ch = nn.activation_forward(z1, "tanh")
+    h_tilde = h * keep / (1 - p)
+    out, c2 = nn.dense_forward(h_tilde, W2, b2)
+    loss = 0.5 * np.sum((out - t) ** 2)
+    d_h_tilde, _, _ = nn.dense_backward(out - t, c2)
+    d_h = d_h_tilde * keep / (1 - p)                 # dh = m ⊙ dh~ / (1 - p)
+    _, dW1, db1 = nn.dense_backward(nn.activation_backward(d_h, ch), c1)
+    return loss, dW1, db1
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_dropout_backward_uses_the_mask_and_matches_finite_differences(seed):
+    from mlcourse.gradcheck import numerical_gradient, relative_error
+    rng = np.random.default_rng(seed)
+    x, t = rng.normal(size=(1, 3)), rng.normal(size=(1, 2))
+    W1, b1, W2, b2 = rng.normal(size=(3, 8)), rng.normal(size=8), rng.normal(size=(8, 2)), \
+        np.zeros(2)
+    _, keep = reg.dropout(np.ones(8), 0.5, rng, train=True)
+    keep = keep.copy()
+    keep[:2] = [True, False]                        # at least one kept and one dropped unit
+    _, dW1, db1 = _dropout_net(W1, b1, W2, b2, x, t, keep)
+    fd = numerical_gradient(lambda W: _dropout_net(W, b1, W2, b2, x, t, keep)[0], W1)
+    assert relative_error(dW1, fd) < 1e-7
+    # dropped units' incoming weights and biases get exactly zero gradient, kept ones do not
+    assert np.all(dW1[:, ~keep] == 0) and np.all(db1[~keep] == 0)
+    assert np.all(np.abs(dW1[:, keep]) > 0)
+
+
+# --------------------------------------- the gradient of a shared (convolution) weight
+
+def _conv1d(z, w, b):
+    """Valid 1-D convolution (cross-correlation): a_j = b + Σ_i w_i z_{j+i}."""
+    return np.lib.stride_tricks.sliding_window_view(z, len(w)) @ w + b
+
+
+def _shared_weight_grad(z, delta, k):
+    """∂E/∂w_i = Σ_j δ_j z_{j+i}: the sum over all output positions j."""
+    return np.array([sum(delta[j] * z[j + i] for j in range(len(delta))) for i in range(k)])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_weight_sharing_gradient_is_the_sum_over_positions(seed):
+    from mlcourse.gradcheck import numerical_gradient, relative_error
+    rng = np.random.default_rng(seed)
+    z, w, b, t = rng.normal(size=20), rng.normal(size=5), 0.1, rng.normal(size=16)
+
+    def loss(w_):
+        return 0.5 * np.sum((np.tanh(_conv1d(z, w_, b)) - t) ** 2)
+
+    y = np.tanh(_conv1d(z, w, b))
+    delta = (y - t) * (1 - y ** 2)
+    fd = numerical_gradient(loss, w)
+    assert relative_error(_shared_weight_grad(z, delta, len(w)), fd) < 1e-7
+    # a single position's term is not the gradient
+    assert relative_error(delta[0] * z[:len(w)], fd) > 0.1
