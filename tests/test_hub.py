@@ -44,7 +44,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from browser_helpers import CHROMIUM, ROOT, free_port, launched_chromium
+from browser_helpers import CHROMIUM, JS_OPEN, ROOT, free_port, launched_chromium
 
 HUB_VENV = ROOT / ".venv-hub"
 PROXY = ROOT / "build" / "hub-npm" / "node_modules" / ".bin" / "configurable-http-proxy"
@@ -368,13 +368,6 @@ JS_EDIT_AND_SAVE = """async ({exercise, answer}) => {
     cell.model.sharedModel.setSource(answer);
     await app.commands.execute('docmanager:save');
     return panel.context.path;
-}"""
-
-JS_OPEN = """async (path) => {
-    const widget = await window.jupyterapp.commands.execute(
-        'docmanager:open', {path, factory: 'Notebook'});
-    await widget.context.ready;
-    await widget.revealed;
 }"""
 
 JS_CURRENT_PATH = """() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
