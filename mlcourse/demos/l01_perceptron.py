@@ -40,6 +40,10 @@ class PerceptronStepper(FigureDemo):
         forward.on_click(lambda _: self._move(+1))
         super().__init__({"data": self.data, "step": self.step, "back": back, "forward": forward},
                          figsize=(6.4, 4.6))
+        # Fixed margins, not a layout computed once for the first data set: the other set's
+        # wider tick labels would otherwise push the y label out of the picture.
+        self.fig.set_layout_engine("none")
+        self.ax.set_position([0.12, 0.11, 0.85, 0.82])     # left, bottom, width, height
         self._draw_static()
         self._on_data()
 
