@@ -29,7 +29,8 @@ __all__ = ["make_blobs", "make_xor", "make_circles", "make_moons", "make_spirals
            "make_gaussian_classes", "make_regression_1d", "flip_labels", "noisy_moons", "Digits",
            "load_digits",
            "DataUnavailableError", "MNIST_SHA256", "SOURCES", "NetworkSize", "NETWORK_SIZES",
-           "NETWORK_DOUBLING_YEARS", "ANIMAL_SIZES"]
+           "NETWORK_DOUBLING_YEARS", "ANIMAL_SIZES", "layered_units", "connections_per_unit",
+           "fully_connected"]
 
 
 # ------------------------------------------------------------------ helpers
@@ -458,15 +459,68 @@ _FIG_1_11 = [
     ("COTS HPC unsupervised convolutional network", "Coates et al., 2013", 2013),
     ("GoogLeNet", "Szegedy et al., 2014a", 2014),
 ]
-#: (figure, number) -> (value, note) for the few values we could source; all others None.
+def layered_units(layers):
+    """Neurons of a layered network, inputs not counted: sum of layers[1:].
+
+    layers: unit counts from the input to the output layer, e.g. (784, 500, 10) -> 510.
+    """
+    return sum(layers[1:])
+
+
+def connections_per_unit(layers):
+    """Mean number of incoming connections per neuron (inputs not counted) of a network given
+    as (neurons, fan_in) per layer: sum_l n_l * fan_in_l / sum_l n_l. For a fully connected
+    net fan_in_l is the size of the layer below; for a convolutional layer, the kernel's size."""
+    neurons = sum(n for n, _ in layers)
+    if neurons <= 0:
+        raise ValueError(f"connections_per_unit needs layers with neurons; got {layers!r}")
+    return sum(n * fan_in for n, fan_in in layers) / neurons
+
+
+def fully_connected(layers):
+    """(neurons, fan_in) per layer of a fully connected net with unit counts `layers`."""
+    return tuple(zip(layers[1:], layers[:-1]))
+
+
+#: Layer sizes as their papers state them; the sizes drawn are computed from these.
+#: Ciresan et al. (2010), Table 1, best net: 2500-2000-1500-1000-500-10 hidden/output units
+#: on the paper's 29 x 29 = 841 inputs; the paper gives it "12.11 million weights".
+CIRESAN_2010_LAYERS = (29 * 29, 2500, 2000, 1500, 1000, 500, 10)
+#: Hinton, Osindero & Teh (2006): 28 x 28 pixels, hidden layers of 500, 500 and 2000 units
+#: and 10 label units (the network of their figure 1).
+HINTON_2006_LAYERS = (28 * 28, 500, 500, 2000, 10)
+#: Krizhevsky, Sutskever & Hinton (2012), sec. 3.5: neurons per layer "253,440-186,624-
+#: 64,896-64,896-43,264-4096-4096-1000" and each layer's kernel (fan-in): 11x11x3,
+#: 5x5x48, 3x3x256, 3x3x192, 3x3x192, then fully connected to 6x6x256, 4096 and 4096.
+KRIZHEVSKY_2012_LAYERS = ((253_440, 11 * 11 * 3), (186_624, 5 * 5 * 48), (64_896, 3 * 3 * 256),
+                          (64_896, 3 * 3 * 192), (43_264, 3 * 3 * 192), (4096, 6 * 6 * 256),
+                          (4096, 4096), (1000, 4096))
+#: LeCun et al. (1998), LeNet-5, units per layer (the 32 x 32 input not counted): C1 6@28x28,
+#: S2 6@14x14, C3 16@10x10, S4 16@5x5, C5 120, F6 84, 10 outputs.
+LENET5_UNITS = (6 * 28 * 28, 6 * 14 * 14, 16 * 10 * 10, 16 * 5 * 5, 120, 84, 10)
+
+_DERIVED = "derived (the book's own value is not available to us): "
+#: (figure, number) -> (value, note) for the values we could source or derive; all others None.
 _NETWORK_VALUES = {
-    ("1.11", 1): (520, "derived: the Mark I perceptron's 512 association + 8 response units "
-                       "(its 400 photocells are inputs, not counted), from the unit counts in "
-                       "Rosenblatt's Mark I as described by C. Tappert (Pace University) and "
-                       "Wikipedia; the book's own count is not available to us"),
-    ("1.11", 8): (8094, "derived from the architecture of LeCun et al. (1998), inputs not "
-                        "counted: C1 6x28x28 + S2 6x14x14 + C3 16x10x10 + S4 16x5x5 + C5 120 + "
-                        "F6 84 + 10 outputs; the book's own count is not available to us"),
+    ("1.10", 6): (connections_per_unit(fully_connected(CIRESAN_2010_LAYERS)),
+                  _DERIVED + "the weights of Ciresan et al.'s 2500-2000-1500-1000-500-10 net on "
+                  "29 x 29 inputs (12,107,500; the paper: 12.11 million) over its 7,510 units"),
+    ("1.10", 8): (connections_per_unit(KRIZHEVSKY_2012_LAYERS),
+                  _DERIVED + "each layer's neurons times its kernel size (fan-in), from "
+                  "Krizhevsky et al. (2012) sec. 3.5, summed and divided by the 622,312 "
+                  "neurons that section lists"),
+    ("1.11", 1): (512 + 8, _DERIVED + "the Mark I perceptron's 512 association + 8 response "
+                  "units (its 400 photocells are inputs, not counted), from the unit counts in "
+                  "Rosenblatt's Mark I as described by C. Tappert (Pace University) and "
+                  "Wikipedia"),
+    ("1.11", 2): (1, "the ADALINE is one adaptive linear neuron (Widrow & Hoff, 1960)"),
+    ("1.11", 8): (sum(LENET5_UNITS), _DERIVED + "the architecture of LeCun et al. (1998), inputs "
+                  "not counted: C1 6x28x28 + S2 6x14x14 + C3 16x10x10 + S4 16x5x5 + C5 120 + "
+                  "F6 84 + 10 outputs"),
+    ("1.11", 10): (layered_units(HINTON_2006_LAYERS), _DERIVED + "Hinton et al.'s (2006) "
+                   "digit network, pixels not counted: 500 + 500 + 2000 hidden + 10 label units"),
+    ("1.11", 15): (layered_units(CIRESAN_2010_LAYERS), _DERIVED + "Ciresan et al.'s (2010) best "
+                   "net, inputs not counted: 2500 + 2000 + 1500 + 1000 + 500 + 10 units"),
     ("1.11", 18): (650_000, "stated in the abstract of Krizhevsky, Sutskever & Hinton (2012): "
                             "'60 million parameters and 650,000 neurons'"),
 }
@@ -486,7 +540,8 @@ def _network_rows(figure, entries):
 #: ("Increasing neural network size over time", 20 networks), with the names, citations and
 #: years of the book's legends. The book prints no table: its values are points on
 #: log-scale plots. We give a value only where a source available to us states it or lets
-#: us derive it (see each row's note); every other value is None, not a guess. The book's
+#: us derive it from the architecture the paper states (see each row's note); every other
+#: value is None, not a guess. The book's
 #: text: "Since the introduction of hidden units, artificial neural networks have doubled
 #: in size roughly every 2.4 years" (section 1.2.3).
 NETWORK_SIZES = _network_rows("1.10", _FIG_1_10) + _network_rows("1.11", _FIG_1_11)

@@ -258,7 +258,7 @@ def network_growth(fig=None):
         right.plot(years, last.value * 2.0 ** ((years - last.year) / NETWORK_DOUBLING_YEARS),
                    color=COLORS[7], lw=1, label=f"doubling every {NETWORK_DOUBLING_YEARS} "
                    "years (the book's rate)")
-        right.set_ylim(10, 3e11)
+        right.set_ylim(0.3, 3e11)
     for ax in (left, right):
         if ax.get_legend_handles_labels()[0]:
             ax.legend(loc="upper left", fontsize=7)

@@ -12,7 +12,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from mlcourse import diagrams, nn, plots  # noqa: E402
+from mlcourse import data, diagrams, nn, plots  # noqa: E402
 from mlcourse.data import ANIMAL_SIZES, NETWORK_SIZES  # noqa: E402
 
 ARTIFACTS = Path(__file__).parent / "artifacts" / "diagrams"
@@ -279,6 +279,28 @@ def test_network_sizes_table_follows_the_book_and_invents_nothing():
     assert ANIMAL_SIZES["Human"][0] == 86_000_000_000
 
 
+def test_derived_network_sizes_agree_with_what_the_papers_state():
+    weights = sum(n * fan_in for n, fan_in in data.fully_connected(data.CIRESAN_2010_LAYERS))
+    assert round(weights / 1e6, 2) == 12.11                  # Ciresan et al.: "12.11 million"
+    alexnet = sum(n for n, _ in data.KRIZHEVSKY_2012_LAYERS)
+    assert alexnet == 622_312 and abs(alexnet / 650_000 - 1) < 0.05   # abstract: "650,000"
+    assert data.layered_units((784, 500, 10)) == 510
+    assert data.connections_per_unit(data.fully_connected((4, 3, 2))) == (12 + 6) / 5
+    with pytest.raises(ValueError, match="neurons"):
+        data.connections_per_unit(())
+    values = {(r.figure, r.number): r.value for r in NETWORK_SIZES}
+    assert values[("1.11", 10)] == 3010 and values[("1.11", 15)] == 7510
+    assert values[("1.11", 2)] == 1 and values[("1.11", 1)] == 520
+
+
+def test_doubling_times_are_those_lecture_1_states():
+    """Lecture 1 says: from LeNet-5 to AlexNet about every 2.2 years, from the Mark I 5.2."""
+    size = {r.number: r for r in NETWORK_SIZES if r.figure == "1.11"}
+    doubling = [(size[18].year - a.year) / np.log2(size[18].value / a.value)
+                for a in (size[1], size[8])]
+    assert [round(d, 1) for d in doubling] == [5.2, 2.2]
+
+
 def test_network_growth_plot_draws_only_sourced_values():
     fig = plots.network_growth(fig=Figure(figsize=(12, 4.6)))
     left, right = fig.axes
@@ -287,6 +309,12 @@ def test_network_growth_plot_draws_only_sourced_values():
     known = sorted((r.year, r.value) for r in NETWORK_SIZES
                    if r.figure == "1.11" and r.value is not None)
     assert sorted((ln.get_xdata()[0], ln.get_ydata()[0]) for ln in points) == known
+    for ax in (left, right):                                  # every drawn point is visible
+        low, high = ax.get_ylim()
+        for ln in ax.lines:
+            if ln.get_linestyle() == "None":
+                assert low < ln.get_ydata()[0] < high, ln.get_label()
+    assert len([ln for ln in left.lines if ln.get_linestyle() == "None"]) == 2
     assert any("doubling every 2.4 years" in t.get_text()
                for t in right.get_legend().get_texts())
     assert any("not verified" in t for t in _texts(fig))
