@@ -228,40 +228,42 @@ def _growth_panel(ax, figure, animal_index, ylabel):
     for name, sizes in ANIMAL_SIZES.items():
         if sizes[animal_index]:
             ax.axhline(sizes[animal_index], color="0.5", ls="--", lw=0.8)
-            ax.text(2019, sizes[animal_index] * 1.15, name, fontsize=8, color="0.3", ha="right")
+            ax.text(2019, sizes[animal_index] * 1.15, name, fontsize=8.5, color="0.3", ha="right")
     ax.text(0.98, 0.02, f"{len(rows) - len(known)} of the book's {len(rows)} networks: "
             "value not verified,\nnot drawn (see mlcourse.data.NETWORK_SIZES)",
-            transform=ax.transAxes, ha="right", va="bottom", fontsize=7.5)
+            transform=ax.transAxes, ha="right", va="bottom", fontsize=8.5)
     ax.set(yscale="log", xlim=(1950, 2020), xlabel="year", ylabel=ylabel,
-           title=f"after Goodfellow et al. (2016), fig. {figure}")
+           title=f"{ylabel.split(' (')[0].capitalize()}, after Goodfellow et al. (2016), "
+                 f"fig. {figure}")
     return known
 
 
 def network_growth(fig=None):
     """Growth of neural networks over time, after Goodfellow, Bengio & Courville (2016),
-    figures 1.10 (connections per neuron) and 1.11 (number of neurons): only the values of
-    mlcourse.data.NETWORK_SIZES that we could source are drawn; animals as dashed lines;
-    on the right a line doubling every 2.4 years (the book's rate) through the newest point.
+    figures 1.10 (connections per neuron, top) and 1.11 (number of neurons, bottom): only the
+    values of mlcourse.data.NETWORK_SIZES that we could source are drawn; animals as dashed
+    lines; at the bottom a line doubling every 2.4 years (the book's rate) through the newest
+    point.
 
     Returns: the Figure.
     """
     from mlcourse.data import NETWORK_DOUBLING_YEARS
     if fig is None:
-        fig = plt.figure(figsize=(12, 4.6), layout="constrained")
-    left, right = fig.subplots(1, 2)
-    _growth_panel(left, "1.10", 1, "connections per neuron (log scale)")
-    left.set_ylim(10, 1e4)
-    known = _growth_panel(right, "1.11", 0, "number of neurons (log scale)")
+        fig = plt.figure(figsize=(7.5, 9), layout="constrained")
+    top, bottom = fig.subplots(2, 1)
+    _growth_panel(top, "1.10", 1, "connections per neuron (log scale)")
+    top.set_ylim(10, 1e4)
+    known = _growth_panel(bottom, "1.11", 0, "number of neurons (log scale)")
     if known:
         last = max(known, key=lambda r: r.year)
         years = np.linspace(1950, 2020, 50)
-        right.plot(years, last.value * 2.0 ** ((years - last.year) / NETWORK_DOUBLING_YEARS),
-                   color=COLORS[7], lw=1, label=f"doubling every {NETWORK_DOUBLING_YEARS} "
-                   "years (the book's rate)")
-        right.set_ylim(0.3, 3e11)
-    for ax in (left, right):
+        bottom.plot(years, last.value * 2.0 ** ((years - last.year) / NETWORK_DOUBLING_YEARS),
+                    color=COLORS[7], lw=1, label=f"doubling every {NETWORK_DOUBLING_YEARS} "
+                    "years (the book's rate)")
+        bottom.set_ylim(0.3, 3e11)
+    for ax in (top, bottom):
         if ax.get_legend_handles_labels()[0]:
-            ax.legend(loc="upper left", fontsize=7)
+            ax.legend(loc="upper left", fontsize=8)
     fig.suptitle("Network size over time (sourced values only)")
     return fig
 

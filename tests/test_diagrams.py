@@ -302,7 +302,7 @@ def test_doubling_times_are_those_lecture_1_states():
 
 
 def test_network_growth_plot_draws_only_sourced_values():
-    fig = plots.network_growth(fig=Figure(figsize=(12, 4.6)))
+    fig = plots.network_growth(fig=Figure(figsize=(7.5, 9)))
     left, right = fig.axes
     assert left.get_yscale() == right.get_yscale() == "log"
     points = [ln for ln in right.lines if ln.get_linestyle() == "None"]
