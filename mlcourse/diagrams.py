@@ -196,7 +196,7 @@ def biological_neuron(fig=None):
     "mathematical model" in the CS231n notes (Karpathy, "Neural Networks Part 1"). The
     biology is a cartoon: the "spherical cow" of lecture 4.  Returns: the Figure.
     """
-    fig, (left, right) = _panels(fig, 2, (11, 3.6))
+    fig, (left, right) = _panels(fig, 2, (10, 3.3))
     for ax in (left, right):
         _canvas(ax, None, (0, 9), (0, 4.8))
     _draw_biological(left)

@@ -1,5 +1,7 @@
 """Every notebook follows the course's conventions (see docs/DESIGN.md)."""
+import base64
 import re
+import struct
 from pathlib import Path
 
 import nbformat
@@ -33,6 +35,33 @@ def test_notebook_conventions(path):
     if path.parent.name == "lectures":
         text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
         assert "## Summary" in text and "## References" in text
+
+
+#: The site shows a figure in a column about 690 px wide (1280 px screen), so a figure W inches
+#: wide is scaled to 690 / (W * dpi): its 10-point text becomes 10 * 690 / (72 W) px, at least
+#: 9 px only up to W = 10.6 in, whatever the dpi. Wider figures need another layout.
+MAX_FIGURE_INCHES = 10.5
+
+
+def png_inches(png):
+    """Width of a PNG in inches: pixels over the dots per metre of its pHYs chunk (matplotlib
+    writes it) times 0.0254; 72 dpi if the chunk is missing."""
+    width, = struct.unpack(">I", png[16:20])
+    at = png.find(b"pHYs")
+    dots_per_metre, = struct.unpack(">I", png[at + 4:at + 8]) if at > 0 else (72 / 0.0254,)
+    return width / (dots_per_metre * 0.0254)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_stored_figures_are_narrow_enough_to_read_on_the_site(path):
+    for i, cell in enumerate(read(path).cells):
+        for out in cell.get("outputs", []):
+            png = out.get("data", {}).get("image/png")
+            if png:
+                inches = png_inches(base64.b64decode(png))
+                assert inches <= MAX_FIGURE_INCHES, (
+                    f"cell {i}: a figure {inches:.1f} in wide; its text would be smaller than "
+                    f"9 px in the site's column (at most {MAX_FIGURE_INCHES} in)")
 
 
 @pytest.mark.parametrize("path", sorted(ROOT.glob("solutions/*.ipynb")), ids=lambda p: p.name)
