@@ -52,6 +52,8 @@ NOT_TOPICS = {"summary", "references", "try it", "claims"}
 TITLE_CALL = re.compile(
     r"""(?:\bset_title|\bsuptitle|\btitle)\s*(?:\(|=)\s*(?P<prefix>[rRfFbBuU]{0,2})"""
     r"""(?P<quote>["'])(?P<text>(?:\\.|(?!(?P=quote)).)*)(?P=quote)""")
+#: What nbconvert writes on an image that has no alt text (nbconvert/exporters/html.py).
+NBCONVERT_ALT = "no description has been provided for this image"
 FILE_NAME = re.compile(r"^[\w./\\-]+\.(png|jpe?g|gif|svg|webp)$", re.IGNORECASE)
 TEX_WORDS = {"sigma": "σ", "gamma": "γ", "lambda": "λ", "alpha": "α", "beta": "β",
              "eta": "η", "mu": "μ", "tau": "τ", "theta": "θ", "ell": "ℓ", "top": "ᵀ",
@@ -176,7 +178,7 @@ def meaningful_alt(alt):
     alt = (alt or "").strip()
     words = re.findall(r"[^\W\d_]{2,}", alt)
     return (len(words) >= 2 and not FILE_NAME.match(alt)
-            and alt.lower() not in {"image", "figure", "png", "output", "plot"})
+            and alt.lower() not in {"image", "figure", "png", "output", "plot", NBCONVERT_ALT})
 
 
 def alt_text(cell, previous_markdown):

@@ -127,7 +127,8 @@ def test_display_math_is_joined_onto_one_line():
 
 def test_meaningful_alt():
     assert staging.meaningful_alt("Figure: the sigmoid as a soft step.")
-    for bad in (None, "", "  ", "image", "output_12_0.png", "_images/abc.png", "x"):
+    for bad in (None, "", "  ", "image", "output_12_0.png", "_images/abc.png", "x",
+                "No description has been provided for this image"):         # nbconvert's
         assert not staging.meaningful_alt(bad), bad
 
 
