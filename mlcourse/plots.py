@@ -216,56 +216,48 @@ def classification_losses(ax=None, s=None, ylim=(-0.1, 4.0)):
 
 # ------------------------------------------------------ growth of networks over time
 
-def _growth_panel(ax, figure, animal_index, ylabel):
-    """One panel of network_growth: the sourced networks of `figure` as points, the
-    animals as horizontal reference lines."""
-    from mlcourse.data import ANIMAL_SIZES, NETWORK_SIZES
+#: The book's two figures: what each counts, and its y range (every drawn point inside).
+GROWTH_FIGURES = {"1.11": ("number of neurons", 0, (0.3, 3e11)),
+                  "1.10": ("connections per neuron", 1, (10, 1e4))}
+
+
+def network_growth(figure="1.11", ax=None):
+    """Growth of neural networks over time, after Goodfellow, Bengio & Courville (2016),
+    figure 1.11 (number of neurons) or 1.10 (connections per neuron): only the values of
+    mlcourse.data.NETWORK_SIZES that we could source are drawn, the book's animals as dashed
+    lines, and on figure 1.11 a line doubling every 2.4 years (the book's rate) through the
+    newest point.
+
+    figure: "1.11" or "1.10"; ax: Axes (None: a new 7.5 x 4.6 in figure). Returns: the Axes.
+    """
+    from mlcourse.data import ANIMAL_SIZES, NETWORK_DOUBLING_YEARS, NETWORK_SIZES
+    if figure not in GROWTH_FIGURES:
+        raise ValueError(f"figure must be one of {sorted(GROWTH_FIGURES)}; got {figure!r}")
+    what, column, ylim = GROWTH_FIGURES[figure]
+    ax = _axes(ax, figsize=(7.5, 4.6))
     rows = [r for r in NETWORK_SIZES if r.figure == figure]
     known = [r for r in rows if r.value is not None]
     for i, r in enumerate(known):
         ax.plot(r.year, r.value, ls="", marker=MARKERS[i % 10], color=COLORS[i % 10], ms=8,
                 label=f"{r.number}. {r.name} ({r.citation})")
     for name, sizes in ANIMAL_SIZES.items():
-        if sizes[animal_index]:
-            ax.axhline(sizes[animal_index], color="0.5", ls="--", lw=0.8)
-            ax.text(2019, sizes[animal_index] * 1.15, name, fontsize=8.5, color="0.3", ha="right")
-    ax.text(0.98, 0.02, f"{len(rows) - len(known)} of the book's {len(rows)} networks: "
-            "value not verified,\nnot drawn (see mlcourse.data.NETWORK_SIZES)",
+        if sizes[column]:
+            ax.axhline(sizes[column], color="0.5", ls="--", lw=0.8)
+            ax.text(2019, sizes[column] * 1.15, name, fontsize=8.5, color="0.3", ha="right")
+    if figure == "1.11" and known:
+        last, years = max(known, key=lambda r: r.year), np.linspace(1950, 2020, 50)
+        ax.plot(years, last.value * 2.0 ** ((years - last.year) / NETWORK_DOUBLING_YEARS),
+                color=COLORS[7], lw=1, label=f"doubling every {NETWORK_DOUBLING_YEARS} years "
+                "(the book's rate)")
+    ax.text(0.98, 0.02, f"{len(rows) - len(known)} of the book's {len(rows)} networks: value "
+            "not verified,\nnot drawn (see mlcourse.data.NETWORK_SIZES)",
             transform=ax.transAxes, ha="right", va="bottom", fontsize=8.5)
-    ax.set(yscale="log", xlim=(1950, 2020), xlabel="year", ylabel=ylabel,
-           title=f"{ylabel.split(' (')[0].capitalize()}, after Goodfellow et al. (2016), "
-                 f"fig. {figure}")
-    return known
-
-
-def network_growth(fig=None):
-    """Growth of neural networks over time, after Goodfellow, Bengio & Courville (2016),
-    figures 1.10 (connections per neuron, top) and 1.11 (number of neurons, bottom): only the
-    values of mlcourse.data.NETWORK_SIZES that we could source are drawn; animals as dashed
-    lines; at the bottom a line doubling every 2.4 years (the book's rate) through the newest
-    point.
-
-    Returns: the Figure.
-    """
-    from mlcourse.data import NETWORK_DOUBLING_YEARS
-    if fig is None:
-        fig = plt.figure(figsize=(7.5, 9), layout="constrained")
-    top, bottom = fig.subplots(2, 1)
-    _growth_panel(top, "1.10", 1, "connections per neuron (log scale)")
-    top.set_ylim(10, 1e4)
-    known = _growth_panel(bottom, "1.11", 0, "number of neurons (log scale)")
+    ax.set(yscale="log", xlim=(1950, 2020), ylim=ylim, xlabel="year",
+           ylabel=f"{what} (log scale)",
+           title=f"{what.capitalize()}, after Goodfellow et al. (2016), fig. {figure}")
     if known:
-        last = max(known, key=lambda r: r.year)
-        years = np.linspace(1950, 2020, 50)
-        bottom.plot(years, last.value * 2.0 ** ((years - last.year) / NETWORK_DOUBLING_YEARS),
-                    color=COLORS[7], lw=1, label=f"doubling every {NETWORK_DOUBLING_YEARS} "
-                    "years (the book's rate)")
-        bottom.set_ylim(0.3, 3e11)
-    for ax in (top, bottom):
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(loc="upper left", fontsize=8)
-    fig.suptitle("Network size over time (sourced values only)")
-    return fig
+        ax.legend(loc="upper left", fontsize=8)
+    return ax
 
 
 # ------------------------------------------------------------------ lecture 4: networks

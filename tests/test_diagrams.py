@@ -302,20 +302,20 @@ def test_doubling_times_are_those_lecture_1_states():
 
 
 def test_network_growth_plot_draws_only_sourced_values():
-    fig = plots.network_growth(fig=Figure(figsize=(7.5, 9)))
-    left, right = fig.axes
-    assert left.get_yscale() == right.get_yscale() == "log"
-    points = [ln for ln in right.lines if ln.get_linestyle() == "None"]
-    known = sorted((r.year, r.value) for r in NETWORK_SIZES
-                   if r.figure == "1.11" and r.value is not None)
-    assert sorted((ln.get_xdata()[0], ln.get_ydata()[0]) for ln in points) == known
-    for ax in (left, right):                                  # every drawn point is visible
-        low, high = ax.get_ylim()
-        for ln in ax.lines:
-            if ln.get_linestyle() == "None":
-                assert low < ln.get_ydata()[0] < high, ln.get_label()
-    assert len([ln for ln in left.lines if ln.get_linestyle() == "None"]) == 2
-    assert any("doubling every 2.4 years" in t.get_text()
-               for t in right.get_legend().get_texts())
-    assert any("not verified" in t for t in _texts(fig))
-    _render(plots.network_growth(), "network_growth")
+    for figure, n_points in (("1.11", 6), ("1.10", 2)):
+        ax = Figure(figsize=(7.5, 4.6)).subplots()
+        assert plots.network_growth(figure, ax=ax) is ax and ax.get_yscale() == "log"
+        points = [ln for ln in ax.lines if ln.get_linestyle() == "None"]
+        known = sorted((r.year, r.value) for r in NETWORK_SIZES
+                       if r.figure == figure and r.value is not None)
+        assert len(points) == n_points
+        assert sorted((ln.get_xdata()[0], ln.get_ydata()[0]) for ln in points) == known
+        low, high = ax.get_ylim()                              # every drawn point is visible
+        for ln in points:
+            assert low < ln.get_ydata()[0] < high, ln.get_label()
+        assert f"fig. {figure}" in ax.get_title() and "not verified" in "".join(_texts(ax.figure))
+        doubling = ["doubling every 2.4 years" in t.get_text() for t in ax.get_legend().get_texts()]
+        assert any(doubling) == (figure == "1.11")
+        _render(ax.figure, f"network_growth_{figure}")
+    with pytest.raises(ValueError, match="1.10"):
+        plots.network_growth("1.12")
