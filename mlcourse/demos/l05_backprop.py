@@ -332,7 +332,7 @@ class BackpropStepper(FigureDemo):
                 ax.add_patch(FancyBboxPatch((x - w / 2, yy - h / 2), w, h,
                                             boxstyle="round,pad=0,rounding_size=0.08",
                                             fc="white", ec="0.3", lw=0.8, zorder=2))
-                texts.append(ax.text(x, yy, "", ha="center", va="center", fontsize=7,
+                texts.append(ax.text(x, yy, "", ha="center", va="center", fontsize=9,
                                      family="monospace", zorder=3))
             self.unit_texts.append(texts)
         self.edge_sets = []
@@ -345,11 +345,11 @@ class BackpropStepper(FigureDemo):
         top = max(len(col) for col in self.unit_xy) / 2
         ax.set(xlim=(-0.8, self.columns[-1] + 0.8), ylim=(-top - 0.2, top + 0.4))
         for x, name in zip(self.columns, ["input", "hidden (ReLU)", "output (softmax)"]):
-            ax.text(x, top + 0.15, name, ha="center", fontsize=8.5)
+            ax.text(x, top + 0.15, name, ha="center", fontsize=10)
         ax.axis("off")
         ax.legend(handles=[Line2D([], [], color=POSITIVE, label="positive"),
                            Line2D([], [], color=NEGATIVE, ls="--", label="negative")],
-                  loc="lower center", fontsize=7, ncol=2, frameon=False,
+                  loc="lower center", fontsize=8.5, ncol=2, frameon=False,
                   bbox_to_anchor=(0.5, -0.06))
         self.half_width = w / 2
         ax.set_title("Backpropagation through a 2-layer MLP, one step at a time", fontsize=10)
