@@ -105,7 +105,7 @@ class LearningRateDemo(FigureDemo):
         (path,) = ax.plot([], [], color="tab:orange", marker="o", ms=3, lw=1, label="GD path")
         (start,) = ax.plot([], [], "o", color="tab:blue", ms=8, label="start")
         (end,) = ax.plot([], [], "*", color="tab:red", ms=12, label="last iterate")
-        ax.legend(loc="upper left", fontsize=7)
+        ax.legend(loc="upper left", fontsize=8.5)
         return path, start, end
 
     def _draw_sweep(self, ax, surf, lrs):
@@ -126,7 +126,7 @@ class LearningRateDemo(FigureDemo):
         span = top - bottom
         ax.set(xscale="log", xlim=(lrs[0], lrs[-1]), ylim=(bottom - 0.1 * span, top + 0.6 * span),
                xlabel="learning rate γ", ylabel="loss", title="where GD ends up, for every γ")
-        ax.legend(loc="upper left", fontsize=7)
+        ax.legend(loc="upper left", fontsize=8.5)
         return current
 
     def draw(self, surface, lr, steps):
@@ -184,12 +184,12 @@ class SGDPathsDemo(FigureDemo):
                               markevery=0.1, label=name)
             self.lines[name] = (a, b)
         left.set(xlim=(-2.2, 2.2), ylim=(-2.2, 2.2), xlabel="$θ_1$", ylabel="$θ_2$")
-        left.legend(loc="upper right", fontsize=7)
+        left.legend(loc="upper right", fontsize=8.5)
         right.set(xscale="log", yscale="log", xlim=(1, 300 * self.n), ylim=(1e-5, 10),
                   xlabel="example-gradients computed", ylabel="L(θ) − L(θ*)",
                   title="cost: GD pays N per step, SGD pays B")
         right.grid(True, alpha=0.3)
-        right.legend(loc="lower left", fontsize=7)
+        right.legend(loc="lower left", fontsize=8.5)
         self.animate(*(line for pair in self.lines.values() for line in pair), left.title)
         self.refresh()
 
@@ -251,7 +251,7 @@ class BatchNoiseDemo(FigureDemo):
         half = 3.5 * np.sqrt(np.linalg.eigvalsh(self.cov)[-1])    # the B = 1 ellipse fits
         left.set(xlim=(self.full[0] - half, self.full[0] + half),
                  ylim=(self.full[1] - half, self.full[1] + half))
-        left.legend(loc="upper left", fontsize=7)
+        left.legend(loc="upper left", fontsize=8.5)
         sizes = np.array(self.SIZES)
         right.plot(sizes, self.measured, "o", color="tab:blue",
                    label=f"measured ({n_draws} draws)")
@@ -263,7 +263,7 @@ class BatchNoiseDemo(FigureDemo):
                                      label="current B")
         right.set(xscale="log", yscale="log", xlabel="batch size B",
                   ylabel="$E\\,\\|\\hat g_B - \\nabla L\\|^2$", title="gradient noise falls like 1/B")
-        right.legend(loc="lower left", fontsize=7)
+        right.legend(loc="lower left", fontsize=8.5)
         right.grid(True, alpha=0.3)
         self.animate(self.cloud, self.ellipse, self.current, left.title)
         self.refresh()

@@ -91,7 +91,7 @@ class Playground(FigureDemo):
         ax.set(xlabel="$x_1$", ylabel="$x_2$")
         for axis in (ax.xaxis, ax.yaxis):      # same label widths for every data set: the
             axis.set_major_formatter(FormatStrFormatter("%.1f"))   # layout is computed once
-        ax.legend(loc="upper right", fontsize=7, framealpha=0.8)
+        ax.legend(loc="upper right", fontsize=8.5, framealpha=0.8)
         self.fig.colorbar(self.probability, ax=ax, label="P(class 1 | x)", fraction=0.05)
         (self.train_line,) = ax_loss.plot([], [], color="tab:blue", marker="o", markevery=10,
                                           ms=3, label="training loss")
