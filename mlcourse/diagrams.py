@@ -508,7 +508,7 @@ def lenet(ax=None, kernel=5, pool=2):
             field = kernel if "conv" in ops[k - 1] else pool
             if prev[2] is not None and side is not None:
                 _receptive_field(ax, prev[0], prev[1], field, scale, front + map_side * 0.55)
-            ax.text((prev[3] + x) / 2, -2.3, ops[k - 1], ha="center", va="center", fontsize=7.5)
+            ax.text((prev[3] + x) / 2, -2.3, ops[k - 1], ha="center", va="center", fontsize=8)
         prev = (front, map_side, side, x + width)
         x += width + (1.0 if side is not None else 1.35)
     ax.set_xlim(-0.3, x - 0.8)

@@ -72,3 +72,28 @@ def test_the_length_measure_itself(tmp_path):
     path = tmp_path / "m.py"
     path.write_text("def f():\n" + "    x = 1\n" * 41)
     assert function_lengths(path)[0][0] == 42
+
+
+MIN_FONT_POINTS = 8     # docs/DESIGN.md: legends and labels at 8 pt or more
+
+
+def small_fonts(path):
+    """`fontsize=<number>` (or size=, labelsize=) keywords below MIN_FONT_POINTS."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [f"{path.name}:{node.value.lineno} {node.arg}={node.value.value}"
+            for node in ast.walk(tree) if isinstance(node, ast.keyword)
+            and node.arg in ("fontsize", "labelsize")
+            and isinstance(node.value, ast.Constant) and isinstance(node.value.value, (int, float))
+            and node.value.value < MIN_FONT_POINTS]
+
+
+def test_no_figure_text_is_smaller_than_8_points():
+    found = [hit for path in LIBRARY for hit in small_fonts(path)]
+    assert not found, found
+
+
+def test_the_font_size_detector_itself(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text('ax.text(0, 0, "a", fontsize=7.5)\nax.legend(fontsize=8)\n'
+                    'ax.tick_params(labelsize=6)\nax.legend(fontsize="small")\n')
+    assert [h.split(" ")[1] for h in small_fonts(path)] == ["fontsize=7.5", "labelsize=6"]

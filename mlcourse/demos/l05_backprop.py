@@ -104,9 +104,9 @@ class GraphDrawing:
                                         boxstyle="round,pad=0,rounding_size=0.08",
                                         fc=face, alpha=0.25, ec="0.3", lw=0.8, zorder=2))
             ax.text(x, y + 0.3 * BOX_H, _node_title(v), ha="center", va="center",
-                    fontsize=7.5, fontweight="bold", zorder=3)
+                    fontsize=8.5, fontweight="bold", zorder=3)
             self.node_texts.append(ax.text(x, y - 0.15 * BOX_H, "", ha="center", va="center",
-                                           fontsize=7.5, zorder=3, linespacing=1.1))
+                                           fontsize=8.5, zorder=3, linespacing=1.1))
         self.edge_texts = []
         for a, b, _ in self.edges:
             start = _border_point(self.xy[a], self.xy[b])
@@ -116,7 +116,7 @@ class GraphDrawing:
                                         shrinkA=0, shrinkB=0))
             mid = (start + end) / 2
             self.edge_texts.append(ax.text(mid[0], mid[1], "", ha="center", va="center",
-                                           fontsize=6.5, color="0.15", zorder=4,
+                                           fontsize=8, color="0.15", zorder=4,
                                            bbox=dict(boxstyle="round,pad=0.1", fc="white",
                                                      ec="none", alpha=0.85)))
         self.changing = self.node_texts + [t for t, (_, b, _) in zip(self.edge_texts, self.edges)

@@ -61,7 +61,7 @@ class DeadUnits(FigureDemo):
         image = right.imshow(final, origin="lower", cmap="viridis", aspect="auto",
                              vmin=0, vmax=max(0.3, float(final.max())))
         for i, j in zip(*np.nonzero(self.grid.diverged)):
-            right.text(j, i, "diverged", ha="center", va="center", fontsize=7, color="tab:red")
+            right.text(j, i, "diverged", ha="center", va="center", fontsize=8, color="tab:red")
         self.fig.colorbar(image, ax=right, label="fraction dead after training", pad=0.01)
         right.set_xticks(range(len(self.lrs)), [f"{v:g}" for v in self.lrs])
         right.set_yticks(range(len(self.alphas)), [f"{v:g}" for v in self.alphas])
