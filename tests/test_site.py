@@ -144,6 +144,20 @@ def test_syllabus_helpers_on_the_lectures():
         staging.read_notebook(ROOT / "LICENSE-CONTENT.md")
 
 
+def test_every_lecture_figure_gets_an_alt_text_that_says_what_it_shows():
+    """The staged alt of every figure (its metadata, else derived from its titles) is
+    meaningful and not mostly the '…' that stands for an f-string's computed parts."""
+    weak = []
+    for path in LECTURES:
+        nb, _ = staging.stage_notebook(staging.read_notebook(path))
+        for i, cell in enumerate(nb["cells"]):
+            if cell["cell_type"] == "code" and staging.has_image(cell):
+                alt = cell["metadata"]["mystnb"]["image"]["alt"]
+                if not staging.meaningful_alt(alt) or "…" in alt:
+                    weak.append(f"{path.name} cell {i}: {alt!r}")
+    assert not weak, weak
+
+
 # -- slide structure: unit tests -------------------------------------------------------
 LONG = " ".join(["word"] * (slideshow.SHORT_WORDS + 1)) + "."
 
