@@ -69,3 +69,17 @@ def test_axis_labels_stay_inside_the_picture_for_every_data_set():
                  *(t.get_window_extent(renderer) for t in demo.ax.get_yticklabels()
                    if t.get_visible() and t.get_text())]
         assert min(b.x0 for b in boxes) >= 0, f"{name}: a y-axis label is cut off on the left"
+
+
+def test_the_legend_covers_no_point_of_any_data_set():
+    """The legend sits in a band above the data (it covered XOR's upper-left cluster)."""
+    from mlcourse.demos.l01_perceptron import perceptron_stepper
+    demo = perceptron_stepper()
+    for name, (X, _, _) in demo.runs.items():
+        demo.data.value = name
+        demo.refresh()
+        box = demo.ax.get_legend().get_window_extent(demo.canvas.get_renderer())
+        points = demo.ax.transData.transform(X)
+        inside = (points[:, 0] >= box.x0) & (points[:, 0] <= box.x1) & \
+            (points[:, 1] >= box.y0) & (points[:, 1] <= box.y1)
+        assert not inside.any(), f"{name}: the legend covers {inside.sum()} points"

@@ -7,6 +7,10 @@ from mlcourse.perceptron import perceptron_history, training_errors
 from mlcourse.validation import as_labels, as_matrix
 
 
+#: The points fill the lower DATA_HEIGHT of the axes; the legend has the band above them.
+DATA_HEIGHT = 0.7
+
+
 def boundary_segment(w, b, xlim, ylim):
     """End points of the line w·x + b = 0 inside the box xlim × ylim (None if w = 0)."""
     if abs(w[1]) > abs(w[0]):
@@ -58,8 +62,9 @@ class PerceptronStepper(FigureDemo):
             self.scatters[name] = [
                 ax.scatter(*X[y == label].T, marker=marker, c=colour, label=f"class {label}", s=30)
                 for label, marker, colour in [(0, "o", "tab:blue"), (1, "s", "tab:orange")]]
+            low, high = X[:, 1].min() - pad, X[:, 1].max() + pad
             self.limits[name] = ((X[:, 0].min() - pad, X[:, 0].max() + pad),
-                                 (X[:, 1].min() - pad, X[:, 1].max() + pad))
+                                 (low, low + (high - low) / DATA_HEIGHT))
         ax.set(xlabel="$x_1$", ylabel="$x_2$", title=" ")
         (self.line,) = ax.plot([], [], "k-", lw=2, label="boundary $w^T x + b = 0$")
         (self.current,) = ax.plot([], [], "o", ms=14, mfc="none", mec="tab:red", mew=2,
